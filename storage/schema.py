@@ -1,0 +1,46 @@
+"""The schema, as sqlite-utils migrations: each change is a new function, never an edit.
+
+``SCHEMA_VERSION`` is the number of migrations; ``securemeet doctor`` shows it.
+Nothing here stores a passcode, a start URL or a token: passcode reuse is detected
+through keyed fingerprints (``commands.passcode.fingerprint``).
+"""
+
+from __future__ import annotations
+
+from sqlite_utils import Database
+from sqlite_utils.migrations import Migrations
+
+migrations = Migrations("securemeet")
+
+
+@migrations()
+def m001_core(db: Database) -> None:
+    db["meetings"].create({
+        "meeting_id": int, "host_email": str, "requester": str, "platform": str, "topic": str,
+        "start_time": str, "duration_min": int, "timezone": str, "recurrence": str,
+        "policy_level": str, "policy_version": str, "compliant": int, "failed_rules": str,
+        "created_at": str, "sandbox": int, "join_url_public": str,
+    }, pk="meeting_id")
+    db["meetings"].create_index(["host_email", "start_time"])
+    db["meetings"].create_index(["created_at"])
+    db["events"].create({
+        "id": int, "kind": str, "at": str, "actor": str, "platform": str, "meeting_id": int,
+        "outcome": str, "data": str,
+    }, pk="id")
+    db["events"].create_index(["at"])
+    db["events"].create_index(["kind", "at"])
+    db["events"].create_index(["meeting_id"])
+    db["audits"].create({
+        "id": int, "meeting_id": int, "actor": str, "at": str, "policy_level": str,
+        "compliant": int, "results": str,
+    }, pk="id")
+    db["audits"].create_index(["meeting_id", "at"])
+    db["people"].create({
+        "user": str, "email": str, "tz": str, "is_admin": int, "name": str, "fetched_at": str,
+    }, pk="user")
+    db["claims"].create({"key": str, "at": str}, pk="key")
+    db["passcode_fingerprints"].create({"host_email": str, "fingerprint": str, "at": str},
+                                       pk=("host_email", "fingerprint"))
+
+
+SCHEMA_VERSION = len(migrations._migrations)
