@@ -1,0 +1,34 @@
+"""End a meeting for everyone in it (the advisory's last duty), host or admin only."""
+
+from __future__ import annotations
+
+from commands.access import may_manage, refusal
+from commands.context import Context, Requester
+from commands.errors import ZoomNotFound
+from commands.meeting_ref import format_meeting_id, parse_meeting_id
+from commands.ports import Event
+from commands.reply import Reply
+
+USAGE = "end <meeting ID>"
+SUMMARY = "End a meeting for everyone (host or admin only)."
+EXAMPLES = ("end 123 4567 8901",)
+
+
+def run(ctx: Context, who: Requester, text: str) -> Reply:
+    meeting_id = parse_meeting_id(text, command="end")
+    try:
+        meeting = ctx.zoom.get_meeting(meeting_id)
+    except ZoomNotFound:
+        meeting = None
+    if meeting is None or not may_manage(who, meeting):
+        ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform, meeting_id,
+                                  "refused", {"command": "end"}))
+        raise refusal("end")
+    ctx.zoom.end_meeting(meeting_id)
+    ctx.store.add_event(Event("end", ctx.now(), who.user, who.platform, meeting_id, "ended",
+                              {"by": "command"}))
+    return Reply(
+        title=f"⏹ Ended for all: {meeting.get('topic') or format_meeting_id(meeting_id)}",
+        text=f"Meeting {format_meeting_id(meeting_id)} was ended for everyone in it.",
+        sandbox=ctx.sandbox,
+    )

@@ -1,0 +1,37 @@
+"""The help text, built from the command registry so it cannot drift from it."""
+
+from __future__ import annotations
+
+from commands import policy
+from commands.context import Context, Requester
+from commands.reply import Fact, Reply
+
+USAGE = "help"
+SUMMARY = "Show what SecureMeet can do."
+EXAMPLES = ("help",)
+
+SCHEDULE_EXAMPLES = (
+    "tomorrow 3pm for 45m Budget review",
+    "next tue 10:30 for 1h Design sync",
+    "every weekday 9am for 15m Standup",
+    "Dec 5 14:00 CET for 90 minutes Partner call",
+)
+
+
+def run(ctx: Context, who: Requester, text: str = "", *, registry: dict | None = None,
+        intro: str = "") -> Reply:
+    from commands.router import COMMANDS  # the registry imports this module
+
+    registry = registry or COMMANDS
+    facts = [Fact("/securemeet <when> [for <duration>] [topic]",
+                  "schedule a locked-down meeting, e.g. " + " · ".join(
+                      f"`{e}`" for e in SCHEDULE_EXAMPLES[:2]))]
+    for name, command in registry.items():
+        facts.append(Fact(f"/securemeet {command.USAGE}", command.SUMMARY))
+    rules = ", ".join(r.title.lower() for r in policy.rules_for(ctx.policy_level)
+                      if r.kind not in ("duty", "manual"))
+    text = (intro + "\n" if intro else "") + (
+        "Every meeting gets a fresh ID and a strong passcode, and SecureMeet reads it back "
+        f"from Zoom to confirm: {rules}. What no API can do is left to you as a checklist.")
+    return Reply(title="SecureMeet — Zoom meetings, locked down by default", text=text,
+                 facts=tuple(facts), notes=(f"Policy: {ctx.policy_level}",), sandbox=ctx.sandbox)

@@ -1,0 +1,83 @@
+"""Route ``/securemeet <text>`` to a command, and turn every failure into a reply.
+
+The registry is a plain dict (as yamllint's rule table): the help text, the README
+and ``manifest.yml`` are checked against it by tests. Anything that is not a command
+word is a time to schedule.
+
+Errors are mapped in exactly one place, :func:`dispatch`: a ``UserError`` is shown as
+written with examples; anything else is logged with a reference id and the user sees
+"something went wrong (ref …)" — never a stack trace.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from types import ModuleType
+
+from commands import end, help, schedule
+from commands.context import Context, Requester
+from commands.errors import UserError
+from commands.ports import Event
+from commands.reply import Reply, error_reply
+
+log = logging.getLogger("securemeet.commands")
+
+MAX_TEXT = 500
+
+COMMANDS: dict[str, ModuleType] = {
+    "end": end,
+    "help": help,
+}
+
+
+def register(name: str, module: ModuleType) -> None:
+    """Add a command (``USAGE``, ``SUMMARY``, ``EXAMPLES`` and ``run``) to the registry."""
+    COMMANDS[name] = module
+
+
+def split(text: str) -> tuple[str, str]:
+    """``"audit 123"`` → ``("audit", "123")``; a time is ``("schedule", text)``."""
+    text = " ".join((text or "").split())
+    if text.lower().startswith("/securemeet"):
+        text = text[len("/securemeet"):].strip()
+    word, _, rest = text.partition(" ")
+    key = word.lower()
+    if not text or key in ("help", "?", "-h", "--help"):
+        return "help", ""
+    if key in COMMANDS:
+        return key, rest
+    if key in ("schedule", "new", "meet"):
+        return "schedule", rest
+    return "schedule", text
+
+
+def dispatch(ctx: Context, who: Requester, text: str) -> Reply:
+    """Run one command for ``who``. Never raises; never leaks internals."""
+    if len(text or "") > MAX_TEXT:
+        return error_reply(f"That's {len(text)} characters; SecureMeet takes at most "
+                           f"{MAX_TEXT}. Put the details in the topic later.",
+                           examples=help.SCHEDULE_EXAMPLES[:2], sandbox=ctx.sandbox)
+    name, rest = split(text)
+    try:
+        if name == "schedule":
+            return schedule.run(ctx, who, rest)
+        return COMMANDS[name].run(ctx, who, rest)
+    except UserError as exc:
+        examples = exc.examples or (help.SCHEDULE_EXAMPLES[:2] if name == "schedule" else ())
+        return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox)
+    except Exception:
+        ref = secrets.token_hex(4)
+        log.exception("command %s failed (ref %s)", name, ref)
+        _record_error(ctx, who, name, ref)
+        return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
+                           "changed; please try again, and quote the ref if it persists.",
+                           sandbox=ctx.sandbox)
+
+
+def _record_error(ctx: Context, who: Requester, name: str, ref: str) -> None:
+    try:
+        ctx.store.add_event(Event("error", ctx.now(), who.user, who.platform, None, "error",
+                                  {"command": name, "ref": ref}))
+    except Exception:  # the store may be what failed
+        log.warning("could not record error ref %s", ref)

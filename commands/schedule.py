@@ -1,0 +1,254 @@
+"""Schedule a locked-down meeting: parse, create, read back, judge, reply, record.
+
+The order matters. We set every rule explicitly in the create body (API-created
+meetings inherit nothing from the portal), then *read the meeting back* and judge what
+Zoom applied, because account-locked settings can silently override a request. The
+reply and the record both describe the meeting as Zoom holds it.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from commands import passcode, policy, timefmt
+from commands.context import Context, Requester
+from commands.errors import ZoomError, ZoomUnavailable
+from commands.meeting_ref import format_meeting_id
+from commands.ports import Event, MeetingRecord
+from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.when import When, WhenError, parse_when
+
+log = logging.getLogger("securemeet.schedule")
+
+DEFAULT_TOPIC = "SecureMeet meeting"
+OCCURRENCES = 12  # recurring meetings get this many occurrences (Zoom's default is 1)
+_ZOOM_RECURRENCE = {"daily": 1, "weekdays": 2, "weekly": 2, "monthly": 3}
+
+HOST_DUTIES = (
+    CheckItem("share-privately", "Share the link privately", Status.TODO,
+              "send the link and passcode only to invitees, never in a public channel"),
+    CheckItem("admit-waiting", "Admit people from the waiting room", Status.TODO,
+              "Participants → Waiting → Admit, one by one; admit only people you expect"),
+)
+
+
+@dataclass(frozen=True)
+class Scheduled:
+    meeting: dict[str, Any]
+    findings: tuple[policy.Finding, ...]
+    overridden: tuple[str, ...]
+
+
+def run(ctx: Context, who: Requester, text: str) -> Reply:
+    when = _parse(ctx, who, text)
+    scheduled = create_secure_meeting(ctx, who, when)
+    return meeting_reply(ctx, who, when, scheduled)
+
+
+def _parse(ctx: Context, who: Requester, text: str) -> When:
+    try:
+        return parse_when(text, ctx.now(), who.tz, day_first=ctx.day_first)
+    except WhenError:
+        ctx.store.add_event(Event("parse_failure", ctx.now(), who.user, who.platform,
+                                  outcome="error", data={"phrase": text[:120]}))
+        raise
+
+
+def create_body(when: When, topic: str, code: str, level: str) -> dict[str, Any]:
+    """The create request: every automatic rule of ``level`` set explicitly."""
+    body: dict[str, Any] = {
+        "topic": topic[:200],
+        "type": 8 if when.recurrence else 2,
+        "start_time": timefmt.zoom_local(when.start, _zone(when)),
+        "timezone": _zone(when),
+        "duration": int(when.duration.total_seconds() // 60),
+        "password": code,
+        "agenda": "Scheduled with SecureMeet: waiting room, fresh passcode, host controls.",
+        "settings": policy.create_settings(level),
+    }
+    if when.recurrence:
+        body["recurrence"] = zoom_recurrence(when)
+    return body
+
+
+def _zone(when: When) -> str:
+    return getattr(when.start.tzinfo, "key", None) or "UTC"
+
+
+def zoom_recurrence(when: When) -> dict[str, Any]:
+    """Map our recurrence onto Zoom's object (weekly_days: 1 = Sunday … 7 = Saturday)."""
+    rec: dict[str, Any] = {"type": _ZOOM_RECURRENCE[when.recurrence or "daily"],
+                           "repeat_interval": 1, "end_times": OCCURRENCES}
+    if when.recurrence == "weekdays":
+        days: tuple[int, ...] = (0, 1, 2, 3, 4)
+    elif when.recurrence == "weekly":
+        days = tuple(when.weekdays) or (when.start.weekday(),)
+    else:
+        days = ()
+    if days:
+        rec["weekly_days"] = ",".join(str((d + 1) % 7 + 1) for d in sorted(days))
+    if when.recurrence == "monthly":
+        rec["monthly_day"] = when.start.day
+    return rec
+
+
+def fresh_passcode(ctx: Context, host: str) -> str:
+    earlier = ctx.store.passcode_fingerprints(host)
+    while True:
+        code = passcode.generate()
+        if passcode.fingerprint(code, key=ctx.secret_key) not in earlier:
+            return code
+
+
+def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled:
+    topic = when.topic or DEFAULT_TOPIC
+    code = fresh_passcode(ctx, who.email)
+    body = create_body(when, topic, code, ctx.policy_level)
+    created = ctx.zoom.create_meeting(who.email, body)
+    meeting_id = int(created["id"])
+    try:
+        meeting = read_back(ctx, meeting_id, fallback=created)
+        view = build_view(ctx, who.email, meeting)
+        findings = policy.evaluate(view, ctx.policy_level)
+        overridden = overrides(body["settings"], meeting.get("settings") or {})
+        _record(ctx, who, when, meeting, findings, code)
+    except Exception:
+        # Nothing half-created: a meeting we cannot record is a meeting we remove.
+        _undo(ctx, meeting_id)
+        raise
+    return Scheduled(meeting, findings, overridden)
+
+
+def read_back(ctx: Context, meeting_id: int, *, fallback: dict[str, Any]) -> dict[str, Any]:
+    try:
+        return ctx.zoom.get_meeting(meeting_id)
+    except ZoomUnavailable:
+        log.warning("read-back of meeting %s failed; judging the create response", meeting_id)
+        return fallback
+
+
+def build_view(ctx: Context, host: str, meeting: dict[str, Any]) -> policy.View:
+    """Read what governs the meeting besides itself; an unreadable part stays ``None``."""
+    user_settings = _optional(lambda: ctx.zoom.get_user_settings(host))
+    locks = _optional(ctx.zoom.get_account_lock_settings)
+    user = _optional(lambda: ctx.zoom.get_user(host)) or {}
+    return policy.View(
+        meeting=meeting, user_settings=user_settings, lock_settings=locks,
+        pmi=user.get("pmi"), earlier_passcodes=frozenset(ctx.store.passcode_fingerprints(host)),
+        fingerprint_key=ctx.secret_key,
+    )
+
+
+def _optional(call: Any) -> Any:
+    try:
+        return call()
+    except ZoomError as exc:  # no permission or not available: the rule reports "unknown"
+        log.info("optional Zoom read failed: %s", type(exc).__name__)
+        return None
+
+
+def overrides(asked: dict[str, Any], applied: dict[str, Any]) -> tuple[str, ...]:
+    """Settings where Zoom applied something other than what we asked for."""
+    return tuple(k for k, v in asked.items() if k in applied and applied[k] != v)
+
+
+def _record(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
+            findings: tuple[policy.Finding, ...], code: str) -> None:
+    now = ctx.now()
+    failed = policy.failed(findings)
+    record = MeetingRecord(
+        meeting_id=int(meeting["id"]), host_email=who.email, requester=who.user,
+        platform=who.platform, topic=str(meeting.get("topic") or ""), start_time=when.start,
+        duration_min=int(when.duration.total_seconds() // 60), timezone=who.tz,
+        recurrence=when.recurrence, policy_level=ctx.policy_level,
+        policy_version=policy.POLICY_VERSION, compliant=policy.compliant(findings),
+        failed_rules=failed, created_at=now, sandbox=ctx.sandbox,
+        join_url_public=public_join_url(str(meeting.get("join_url") or "")),
+    )
+    ctx.store.save_meeting(record)
+    ctx.store.add_passcode_fingerprint(who.email, passcode.fingerprint(code, key=ctx.secret_key))
+    ctx.store.add_event(Event("schedule", now, who.user, who.platform, record.meeting_id,
+                              "compliant" if record.compliant else "noncompliant",
+                              {"failed": list(failed), "level": ctx.policy_level,
+                               "recurrence": when.recurrence or ""}))
+
+
+def _undo(ctx: Context, meeting_id: int) -> None:
+    try:
+        ctx.zoom.delete_meeting(meeting_id)
+    except ZoomError:
+        log.error("could not delete meeting %s after a failed record", meeting_id)
+
+
+def public_join_url(url: str) -> str:
+    """The join URL without its embedded passcode: safe to store and to show in public."""
+    return url.split("?", 1)[0]
+
+
+def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> Reply:
+    meeting = done.meeting
+    meeting_id = int(meeting["id"])
+    code = str(meeting.get("password") or "")
+    facts = [
+        Fact("When", timefmt.span(when.start, when.duration, who.tz)),
+        Fact("Duration", timefmt.minutes(when.duration)),
+    ]
+    if when.source_tz and when.source_tz != who.tz:
+        facts.append(Fact("Asked in", timefmt.moment(when.start, when.source_tz)))
+    if when.recurrence:
+        facts.append(Fact("Repeats", _repeats(when)))
+    facts += [
+        Fact("Join link", str(meeting.get("join_url") or ""), url=str(meeting.get("join_url"))),
+        Fact("Meeting ID", format_meeting_id(meeting_id)),
+        Fact("Passcode", code, secret=True),
+    ]
+    checklist = policy.checklist(done.findings)
+    enforced = tuple(c for c in checklist if c.status is not Status.TODO)
+    duties = tuple(c for c in checklist if c.status is Status.TODO)
+    notes = [f"Policy: {ctx.policy_level} ({policy.ADVISORY}; {policy.POLICY_VERSION})"]
+    if done.overridden:
+        notes.insert(0, "⚠️ Your Zoom account's locked settings overrode: "
+                     + ", ".join(done.overridden) + ". The checklist shows what Zoom applied.")
+    if ctx.sandbox:
+        notes.append("🧪 Sandbox: created in SecureMeet's built-in Zoom emulator, not in Zoom.")
+    title = f"🔒 {meeting.get('topic') or DEFAULT_TOPIC}"
+    ok = policy.compliant(done.findings)
+    text = ("Your meeting is ready and locked down. Share the link and passcode privately."
+            if ok else "Your meeting is ready, but not everything could be locked down — "
+            "see ✗ below.")
+    return Reply(title=title, text=text, facts=tuple(facts),
+                 checklist=enforced + HOST_DUTIES + duties,
+                 actions=meeting_actions(meeting_id, done.findings), notes=tuple(notes),
+                 private=True, sandbox=ctx.sandbox)
+
+
+def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...]) -> tuple[Action, ...]:
+    actions = [
+        Action("end", "End meeting for all", str(meeting_id), style="danger",
+               confirm="End this meeting for everyone in it?"),
+        Action("audit", "Audit", str(meeting_id)),
+        Action("calendar", "Add to calendar", str(meeting_id)),
+    ]
+    actions += [Action("fix", f"Fix: {policy.RULES_BY_ID[f.rule_id].title}",
+                       f"{meeting_id}:{f.rule_id}", style="primary",
+                       confirm="Change this host's Zoom setting for all their meetings?"
+                       if f.fixable == "host" else None)
+                for f in findings if f.fixable]
+    return tuple(actions)
+
+
+def _repeats(when: When) -> str:
+    names = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+    if when.recurrence == "weekly" and when.weekdays:
+        days = ", ".join(names[d] for d in sorted(when.weekdays))
+        return f"weekly on {days} ({OCCURRENCES} times)"
+    label = {"daily": "daily", "weekdays": "every weekday", "weekly": "weekly",
+             "monthly": "monthly"}[when.recurrence or "daily"]
+    return f"{label} ({OCCURRENCES} times)"
+
+
+def duration_minutes(duration: timedelta) -> int:
+    return int(duration.total_seconds() // 60)
