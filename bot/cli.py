@@ -1,0 +1,120 @@
+"""``securemeet``: the command line (click), one thin layer over :mod:`bot.app`.
+
+Errors become ``click.ClickException`` at this edge (as sqlite-utils does), so a
+misconfiguration prints one clear line instead of a traceback.
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
+
+import click
+
+from bot import console, logs
+from bot.app import Services, build
+from bot.config import Config, ConfigError
+from commands import router
+from commands.reply import Reply
+
+DEMO = "tomorrow 3pm for 45m Budget review"
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--log-level", default=lambda: os.environ.get("SECUREMEET_LOG_LEVEL", "WARNING"),
+              show_default="WARNING", help="DEBUG, INFO, WARNING or ERROR.")
+@click.version_option(package_name="securemeet")
+def main(log_level: str) -> None:
+    """SecureMeet: Zoom meetings locked down by default, from Slack, Teams or here.
+
+    With no ZOOM_* credentials set, everything runs against a built-in Zoom emulator.
+    """
+    logs.setup(log_level.upper())
+
+
+@contextmanager
+def services(**overrides: object) -> Iterator[Services]:
+    try:
+        config = Config.from_env(**overrides)
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    built = build(config)
+    try:
+        yield built
+    finally:
+        built.close()
+
+
+def console_handler(built: Services, email: str, tz: str | None):  # type: ignore[no-untyped-def]
+    # In the sandbox the person at the terminal owns the whole fake account: an admin.
+    who = built.requester(user=f"console:{email}", platform="console", email=email, tz=tz,
+                          platform_admin=built.config.sandbox)
+
+    def handle(text: str) -> Reply:
+        return router.dispatch(built.ctx, who, text)
+
+    return handle
+
+
+_as = click.option("--as", "email", default="you@example.com", show_default=True,
+                   help="Your email: the Zoom host.")
+_tz = click.option("--tz", default=None, help="Your IANA time zone (default: "
+                   "SECUREMEET_DEFAULT_TZ or UTC).")
+
+
+@main.command()
+@_as
+@_tz
+@click.argument("first", required=False)
+def chat(email: str, tz: str | None, first: str | None) -> None:
+    """Chat with SecureMeet in the terminal (type `/securemeet …` or just a time)."""
+    with services() as built:
+        sys.exit(console.chat(console_handler(built, email, tz), first=first))
+
+
+@main.command(name="try")
+@_as
+@_tz
+@click.argument("text", default=DEMO)
+def try_(email: str, tz: str | None, text: str) -> None:
+    """Run one command, e.g. securemeet try "tomorrow 3pm for 45m Budget review"."""
+    with services() as built:
+        reply = console_handler(built, email, tz)(text)
+        click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
+        if reply.error:
+            sys.exit(1)
+
+
+@main.command()
+def doctor() -> None:
+    """Show the configuration (never a secret) and check the Zoom and Slack credentials."""
+    with services() as built:
+        config = built.config
+        width = max(len(k) for k, _ in config.describe())
+        for key, value in config.describe():
+            click.echo(f"{key.ljust(width)}  {value}")
+        click.echo("")
+        click.echo(f"mode: {'sandbox (built-in Zoom emulator)' if config.sandbox else 'live'}")
+        _check("Zoom token", lambda: built.zoom.check_token())  # type: ignore[attr-defined]
+        if config.slack_enabled:
+            _check("Slack auth.test", lambda: _slack_auth_test(config))
+        else:
+            click.echo("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+
+
+def _check(name: str, probe) -> None:  # type: ignore[no-untyped-def]
+    try:
+        detail = probe()
+    except Exception as exc:  # report, don't crash: this is a diagnostic
+        click.echo(f"✗ {name}: {exc}")
+    else:
+        click.echo(f"✓ {name}" + (f": {detail}" if detail else ""))
+
+
+def _slack_auth_test(config: Config) -> str:
+    from slack_sdk import WebClient
+
+    result = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url).auth_test()
+    return f"team {result.get('team')}, bot {result.get('user')}"
