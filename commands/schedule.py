@@ -17,6 +17,7 @@ from commands import passcode, policy, timefmt
 from commands.context import Context, Requester
 from commands.errors import ZoomError, ZoomUnavailable
 from commands.meeting_ref import format_meeting_id
+from commands.meeting_view import build_view, fix_actions, policy_note
 from commands.ports import Event, MeetingRecord
 from commands.reply import Action, CheckItem, Fact, Reply, Status
 from commands.when import When, WhenError, parse_when
@@ -130,26 +131,6 @@ def read_back(ctx: Context, meeting_id: int, *, fallback: dict[str, Any]) -> dic
         return fallback
 
 
-def build_view(ctx: Context, host: str, meeting: dict[str, Any]) -> policy.View:
-    """Read what governs the meeting besides itself; an unreadable part stays ``None``."""
-    user_settings = _optional(lambda: ctx.zoom.get_user_settings(host))
-    locks = _optional(ctx.zoom.get_account_lock_settings)
-    user = _optional(lambda: ctx.zoom.get_user(host)) or {}
-    return policy.View(
-        meeting=meeting, user_settings=user_settings, lock_settings=locks,
-        pmi=user.get("pmi"), earlier_passcodes=frozenset(ctx.store.passcode_fingerprints(host)),
-        fingerprint_key=ctx.secret_key,
-    )
-
-
-def _optional(call: Any) -> Any:
-    try:
-        return call()
-    except ZoomError as exc:  # no permission or not available: the rule reports "unknown"
-        log.info("optional Zoom read failed: %s", type(exc).__name__)
-        return None
-
-
 def overrides(asked: dict[str, Any], applied: dict[str, Any]) -> tuple[str, ...]:
     """Settings where Zoom applied something other than what we asked for."""
     return tuple(k for k, v in asked.items() if k in applied and applied[k] != v)
@@ -208,7 +189,7 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
     checklist = policy.checklist(done.findings)
     enforced = tuple(c for c in checklist if c.status is not Status.TODO)
     duties = tuple(c for c in checklist if c.status is Status.TODO)
-    notes = [f"Policy: {ctx.policy_level} ({policy.ADVISORY}; {policy.POLICY_VERSION})"]
+    notes = [policy_note(ctx.policy_level)]
     if done.overridden:
         notes.insert(0, "⚠️ Your Zoom account's locked settings overrode: "
                      + ", ".join(done.overridden) + ". The checklist shows what Zoom applied.")
@@ -232,11 +213,7 @@ def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...]) -> tu
         Action("audit", "Audit", str(meeting_id)),
         Action("calendar", "Add to calendar", str(meeting_id)),
     ]
-    actions += [Action("fix", f"Fix: {policy.RULES_BY_ID[f.rule_id].title}",
-                       f"{meeting_id}:{f.rule_id}", style="primary",
-                       confirm="Change this host's Zoom setting for all their meetings?"
-                       if f.fixable == "host" else None)
-                for f in findings if f.fixable]
+    actions += fix_actions(meeting_id, findings)
     return tuple(actions)
 
 

@@ -1,0 +1,96 @@
+"""What governs a meeting, read from Zoom: shared by schedule, audit and fix.
+
+A rule is judged on the meeting as Zoom holds it *and* on what governs it from
+outside: the host's user settings (screen sharing, file transfer, cloud recording,
+the passcode in the link), the account's lock settings, and the host's Personal
+Meeting ID. Reading those is the same wherever a meeting is judged, so it lives here
+once. An unreadable part (no permission, Zoom down) stays ``None`` and the rules that
+need it report "unknown" rather than guessing.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from commands import passcode, policy
+from commands.context import Context, Requester
+from commands.errors import ZoomError
+from commands.reply import Action
+
+log = logging.getLogger("securemeet.meeting_view")
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class HostState:
+    """The host-side inputs of a :class:`policy.View`, read once per host."""
+
+    host: str
+    user_settings: Mapping[str, Any] | None
+    lock_settings: Mapping[str, Any] | None
+    pmi: int | None
+
+
+def read_host(ctx: Context, host: str) -> HostState:
+    user_settings = optional(lambda: ctx.zoom.get_user_settings(host))
+    locks = optional(ctx.zoom.get_account_lock_settings)
+    user = optional(lambda: ctx.zoom.get_user(host)) or {}
+    return HostState(host, user_settings, locks, _int(user.get("pmi")))
+
+
+def build_view(ctx: Context, host: str, meeting: Mapping[str, Any], *,
+               state: HostState | None = None, own_passcode: bool = False) -> policy.View:
+    """The view the rules judge. ``own_passcode``: the meeting's current passcode is one
+    SecureMeet gave it, so its own fingerprint is not "an earlier meeting's"."""
+    state = state or read_host(ctx, host)
+    earlier = set(ctx.store.passcode_fingerprints(host))
+    code = meeting.get("password")
+    if own_passcode and code:
+        earlier.discard(passcode.fingerprint(str(code), key=ctx.secret_key))
+    return policy.View(
+        meeting=meeting, user_settings=state.user_settings, lock_settings=state.lock_settings,
+        pmi=state.pmi, earlier_passcodes=frozenset(earlier), fingerprint_key=ctx.secret_key,
+    )
+
+
+def optional(call: Callable[[], T]) -> T | None:
+    try:
+        return call()
+    except ZoomError as exc:  # no permission or not available: the rule reports "unknown"
+        log.info("optional Zoom read failed: %s", type(exc).__name__)
+        return None
+
+
+def _int(value: Any) -> int | None:
+    try:
+        return int(value) if value not in (None, "") else None
+    except (TypeError, ValueError):
+        return None
+
+
+def policy_note(level: str) -> str:
+    """The line every meeting reply carries: which policy judged it."""
+    return f"Policy: {level} ({policy.ADVISORY}; {policy.POLICY_VERSION})"
+
+
+HOST_FIX_CONFIRM = "Change this host's Zoom setting for all their meetings?"
+
+
+def fix_action(meeting_id: int, finding: policy.Finding) -> Action:
+    """The button for one fixable finding; a host-wide change asks for confirmation."""
+    rule = policy.RULES_BY_ID[finding.rule_id]
+    return Action("fix", f"Fix: {rule.title}", f"{meeting_id}:{finding.rule_id}",
+                  style="primary",
+                  confirm=HOST_FIX_CONFIRM if finding.fixable == "host" else None)
+
+
+def fix_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
+                who: Requester | None = None) -> tuple[Action, ...]:
+    """Fix buttons for what the API can fix; host-wide fixes only for admins when
+    ``who`` is given (a host cannot apply them, so the button would only refuse)."""
+    return tuple(fix_action(meeting_id, f) for f in findings
+                 if f.fixable and (who is None or f.fixable == "meeting" or who.is_admin))
