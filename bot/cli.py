@@ -88,6 +88,23 @@ def try_(email: str, tz: str | None, text: str) -> None:
 
 
 @main.command()
+@_as
+@_tz
+@click.argument("target", nargs=-1, required=True)
+def audit(email: str, tz: str | None, target: tuple[str, ...]) -> None:
+    """Audit a meeting against the policy: a meeting ID, a join link, or `mine`.
+
+    Runs as the `--as` user (the sandbox makes them an admin). Quote a join link: it
+    may contain `?` and `&`. Exit status 1 when the audit could not be done.
+    """
+    with services() as built:
+        reply = console_handler(built, email, tz)("audit " + " ".join(target))
+        click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
+        if reply.error:
+            sys.exit(1)
+
+
+@main.command()
 def doctor() -> None:
     """Show the configuration (never a secret) and check the Zoom and Slack credentials."""
     with services() as built:

@@ -15,7 +15,7 @@ import logging
 import secrets
 from types import ModuleType
 
-from commands import end, help, schedule
+from commands import audit, end, fix, help, schedule
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.ports import Event
@@ -26,6 +26,8 @@ log = logging.getLogger("securemeet.commands")
 MAX_TEXT = 500
 
 COMMANDS: dict[str, ModuleType] = {
+    "audit": audit,
+    "fix": fix,
     "end": end,
     "help": help,
 }

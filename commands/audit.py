@@ -1,0 +1,554 @@
+"""Audit a meeting against the policy, rule by rule, and fix what Zoom's API can fix.
+
+``audit <ID | join link>`` reads the meeting as Zoom holds it (for a recurring meeting,
+its occurrences too), the host's Zoom user settings and the account's lock settings
+(:mod:`commands.meeting_view`, the same reading schedule does), and judges every rule
+of the configured level. Each rule comes back pass / fail / manual (no API: what to
+check by hand, and where) / unknown (we could not read it), with the advisory clause
+and what to do. ``audit mine`` does that for each of the requester's upcoming
+meetings, one line each, worst first.
+
+:func:`fix` changes one rule on one meeting, then audits again and shows the result:
+meeting-level rules by a PATCH of the meeting (a rotated passcode is shown only in a
+private reply); host-level rules by a PATCH of the host's user settings, which changes
+*all* their meetings, so only admins may and only after a confirmation. A setting the
+Zoom account has locked is reported as locked, never "fixed".
+
+Only the meeting's host, an alternative host or an admin may audit or fix it; anyone
+else gets :func:`commands.access.refusal`, the same text whether the meeting exists or
+not, and a ``refusal`` event is recorded.
+
+Secrets: an audit reply may one day be posted in a channel, so it never carries the
+passcode, the ``?pwd=`` of a join link (the link shown is the public one) or a start
+URL as a plain fact. The only secret is a freshly rotated passcode, marked
+``secret=True`` in a private reply.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+
+from commands import passcode, policy, timefmt
+from commands.access import may_manage, refusal
+from commands.context import Context, Requester
+from commands.errors import NotAllowed, UserError, ZoomNotFound
+from commands.meeting_ref import format_meeting_id, parse_meeting_id
+from commands.meeting_view import (
+    HOST_FIX_CONFIRM,
+    HostState,
+    build_view,
+    fix_action,
+    fix_actions,
+    policy_note,
+    read_host,
+)
+from commands.ports import Event
+from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.schedule import fresh_passcode, public_join_url
+
+USAGE = "audit <meeting ID | join link | mine>"
+SUMMARY = ("Check a meeting against the security policy, rule by rule, with fixes "
+           "(its host, an alternative host or an admin).")
+EXAMPLES = ("audit 123 4567 8901", "audit https://zoom.us/j/12345678901", "audit mine")
+
+MINE_LIMIT = 30  # meetings judged by `audit mine` (each is one GET)
+WORST_BUTTONS = 3  # `audit mine` offers buttons for this many of the worst meetings
+
+# Where a person finds each setting in the Zoom web portal, for "what to do" when
+# SecureMeet cannot (or may not) change it, and for unknown results.
+WHERE: dict[str, str] = {
+    "fresh-id": "Zoom → Meetings → (the meeting) → Edit → Meeting ID → Generate Automatically",
+    "passcode": "Zoom → Meetings → (the meeting) → Edit → Security → Passcode",
+    "waiting-room": "Zoom → Meetings → (the meeting) → Edit → Security → Waiting Room",
+    "no-join-before-host": "Zoom → Meetings → (the meeting) → Edit → Options → "
+                           "Allow participants to join before host",
+    "host-only-share": "Zoom → Settings → Meeting → In Meeting (Basic) → Screen sharing → "
+                       "Who can share? → Host Only",
+    "no-rejoin-removed": "Zoom → Settings → Meeting → In Meeting (Basic) → "
+                         "Allow removed participants to rejoin",
+    "no-file-transfer": "Zoom → Settings → Meeting → In Meeting (Basic) → "
+                        "Send files via meeting chat",
+    "lock-when-joined": "in the meeting: Security → Lock Meeting",
+    "restrict-recording": "Zoom → Meetings → (the meeting) → Edit → Options → "
+                          "Automatically record meeting",
+    "end-for-all": "in the meeting: End → End Meeting for All",
+    "signed-in-only": "Zoom → Meetings → (the meeting) → Edit → Security → "
+                      "Require authentication to join",
+    "encryption": "Zoom → Meetings → (the meeting) → Edit → Options → Encryption",
+    "mute-on-entry": "Zoom → Meetings → (the meeting) → Edit → Options → "
+                     "Mute participants upon entry",
+    "no-cloud-recording": "Zoom → Settings → Recording → Cloud recording",
+    "passcode-not-in-link": "Zoom → Settings → Meeting → Security → "
+                            "Embed passcode in invite link for one-click join",
+}
+
+_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.DONE: 3, Status.TODO: 4}
+_PASS_WORDS = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
+
+
+@dataclass(frozen=True)
+class Audit:
+    """One meeting judged: what Zoom holds, and a finding per rule of ``level``."""
+
+    meeting: Mapping[str, Any]
+    findings: tuple[policy.Finding, ...]
+    level: str
+
+    @property
+    def meeting_id(self) -> int:
+        return int(self.meeting["id"])
+
+    @property
+    def host(self) -> str:
+        return host_of(self.meeting)
+
+    @property
+    def compliant(self) -> bool:
+        return policy.compliant(self.findings)
+
+    @property
+    def failed(self) -> tuple[str, ...]:
+        return policy.failed(self.findings)
+
+    def count(self, status: Status) -> int:
+        return sum(f.status is status for f in self.findings)
+
+    def finding(self, rule_id: str) -> policy.Finding | None:
+        return next((f for f in self.findings if f.rule_id == rule_id), None)
+
+    @property
+    def badness(self) -> tuple[int, int]:
+        """Sort key, worst first: more failures, then more unknowns."""
+        return (-self.count(Status.FAIL), -self.count(Status.UNKNOWN))
+
+
+# -- the command ---------------------------------------------------------------------
+
+def run(ctx: Context, who: Requester, text: str) -> Reply:
+    target = (text or "").strip()
+    if target.lower() in ("mine", "my", "me", "my meetings"):
+        return mine(ctx, who)
+    if not target:
+        raise UserError("Which meeting? Give its ID or join link, or `mine` for all of "
+                        "your upcoming meetings.", examples=EXAMPLES)
+    meeting_id = parse_meeting_id(target, command="audit")
+    meeting = authorised_meeting(ctx, who, meeting_id, verb="audit")
+    result = inspect(ctx, meeting)
+    record(ctx, who, result, trigger="command")
+    return audit_reply(ctx, who, result)
+
+
+def authorised_meeting(ctx: Context, who: Requester, meeting_id: int, *,
+                       verb: str) -> dict[str, Any]:
+    """The meeting, if ``who`` may manage it; otherwise the one refusal for everything.
+
+    An admin may see every meeting, so an admin is told plainly that it does not exist.
+    """
+    try:
+        meeting: dict[str, Any] | None = ctx.zoom.get_meeting(meeting_id)
+    except ZoomNotFound:
+        if who.is_admin:
+            raise
+        meeting = None
+    if meeting is None or not may_manage(who, meeting):
+        ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform, meeting_id,
+                                  "refused", {"command": verb}))
+        raise refusal(verb)
+    return meeting
+
+
+def host_of(meeting: Mapping[str, Any]) -> str:
+    return str(meeting.get("host_email") or meeting.get("host_id") or "")
+
+
+def inspect(ctx: Context, meeting: Mapping[str, Any], *, state: HostState | None = None,
+            own_passcode: bool | None = None) -> Audit:
+    """Judge ``meeting`` as Zoom holds it, with what governs it from outside."""
+    host = host_of(meeting)
+    state = state or read_host(ctx, host)
+    if own_passcode is None:
+        own_passcode = _passcode_is_ours(ctx, int(meeting["id"]))
+    view = build_view(ctx, host, meeting, state=state, own_passcode=own_passcode)
+    findings = policy.evaluate(view, ctx.policy_level)
+    findings = _with_occurrences(ctx, view, findings)
+    return Audit(meeting, findings, ctx.policy_level)
+
+
+def _with_occurrences(ctx: Context, view: policy.View,
+                      findings: tuple[policy.Finding, ...]) -> tuple[policy.Finding, ...]:
+    """A recurring meeting fails a rule if one of its occurrences does.
+
+    Zoom's series read lists occurrences with their times; where it also reports an
+    occurrence's own ``settings`` (an occurrence edited apart from the series), each
+    such occurrence is judged too. A series PATCH does not reach an occurrence edited on
+    its own, so such a failure is left to the host (no Fix button).
+    """
+    series = view.settings
+    worse: dict[str, policy.Finding] = {}
+    for occ in occurrences(view.meeting):
+        own = occ.get("settings")
+        if not isinstance(own, Mapping) or all(series.get(k) == v for k, v in own.items()):
+            continue
+        occ_view = replace(view, meeting={**view.meeting, "settings": {**series, **own}})
+        when = _start(occ)
+        label = f"the occurrence of {when:%a %d %b %Y}" if when else "one occurrence"
+        for f in findings:
+            rule = policy.RULES_BY_ID[f.rule_id]
+            if rule.kind != "meeting" or f.status is Status.FAIL or f.rule_id in worse:
+                continue
+            occ_f = rule.evaluate(occ_view)
+            if occ_f.status is Status.FAIL:
+                worse[f.rule_id] = policy.Finding(
+                    f.rule_id, Status.FAIL, f"{label} differs from the series: {occ_f.reason} "
+                    "(edit that occurrence in Zoom)", locked=occ_f.locked)
+    return tuple(worse.get(f.rule_id, f) for f in findings)
+
+
+def _passcode_is_ours(ctx: Context, meeting_id: int) -> bool:
+    """SecureMeet gave this meeting its passcode (it scheduled it or rotated it), so the
+    passcode's fingerprint on file is this meeting's own, not an earlier meeting's."""
+    if ctx.store.get_meeting(meeting_id) is not None:
+        return True
+    return any(e.meeting_id == meeting_id and e.data.get("rule") == "passcode"
+               and e.outcome == "fixed" for e in ctx.store.events(kinds=("fix",)))
+
+
+def record(ctx: Context, who: Requester, result: Audit, *, trigger: str) -> None:
+    """Every audit goes to the audit trail and the stats: per-rule results, no secrets."""
+    now = ctx.now()
+    ctx.store.add_audit(result.meeting_id, who.user, now, result.level, result.compliant,
+                        {f.rule_id: f.status.value for f in result.findings})
+    locked = [f.rule_id for f in result.findings if f.locked]
+    unknown = [f.rule_id for f in result.findings if f.status is Status.UNKNOWN]
+    ctx.store.add_event(Event(
+        "audit", now, who.user, who.platform, result.meeting_id,
+        "compliant" if result.compliant else "noncompliant",
+        {"failed": list(result.failed), "unknown": unknown, "locked": locked,
+         "level": result.level, "trigger": trigger}))
+
+
+# -- the reply -----------------------------------------------------------------------
+
+def audit_reply(ctx: Context, who: Requester, result: Audit, *, title: str | None = None,
+                text: str | None = None, facts: tuple[Fact, ...] = (),
+                notes: tuple[str, ...] = ()) -> Reply:
+    meeting = result.meeting
+    topic = str(meeting.get("topic") or "Zoom meeting")
+    return Reply(
+        title=title or f"🔍 Audit: {topic}",
+        text=text or summary(result),
+        facts=facts + meeting_facts(ctx, who, result),
+        checklist=checklist(result, who),
+        actions=audit_actions(result, who),
+        notes=(*notes, policy_note(result.level)),
+        private=True, sandbox=ctx.sandbox,
+    )
+
+
+def summary(result: Audit) -> str:
+    fails, unknown = result.count(Status.FAIL), result.count(Status.UNKNOWN)
+    manual, passed = result.count(Status.MANUAL), result.count(Status.DONE)
+    duties = result.count(Status.TODO)
+    head = (f"✓ Meets the {result.level} policy." if result.compliant else
+            f"✗ Does not meet the {result.level} policy.")
+    parts = [f"{n} {word}" for n, word in (
+        (fails, "failed"), (unknown, "could not be checked"), (passed, "passed"),
+        (manual, "to check by hand"), (duties, "host duties")) if n]
+    return head + " " + ", ".join(parts) + "."
+
+
+def meeting_facts(ctx: Context, who: Requester, result: Audit) -> tuple[Fact, ...]:
+    meeting = result.meeting
+    facts = [Fact("Meeting ID", format_meeting_id(result.meeting_id))]
+    if result.host:
+        facts.append(Fact("Host", result.host))
+    start = _start(meeting)
+    if start is not None:
+        duration = timedelta(minutes=int(meeting.get("duration") or 0))
+        facts.append(Fact("When", timefmt.span(start, duration, who.tz) if duration
+                          else timefmt.moment(start, who.tz)))
+    repeats = _repeats(ctx, who, meeting)
+    if repeats:
+        facts.append(Fact("Repeats", repeats))
+    link = str(meeting.get("join_url") or "")
+    url = public_join_url(link)
+    if url:  # never the ?pwd= part: this reply may be shown beside others
+        shown = url + (" (without its embedded passcode)" if url != link else "")
+        facts.append(Fact("Join link", shown, url=url))
+    return tuple(facts)
+
+
+def _start(meeting: Mapping[str, Any]) -> datetime | None:
+    try:
+        start = datetime.fromisoformat(str(meeting["start_time"]).replace("Z", "+00:00"))
+    except (KeyError, ValueError):
+        return None
+    return start if start.tzinfo else start.replace(tzinfo=UTC)  # Zoom answers in GMT
+
+
+def occurrences(meeting: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    return [o for o in meeting.get("occurrences") or []
+            if str(o.get("status") or "available") != "deleted"]
+
+
+def _repeats(ctx: Context, who: Requester, meeting: Mapping[str, Any]) -> str:
+    if meeting.get("type") not in (3, 8):
+        return ""
+    items = occurrences(meeting)
+    if not items:
+        return "recurring, with no fixed time" if meeting.get("type") == 3 else "recurring"
+    upcoming = [s for s in (_start(o) for o in items) if s is not None and s >= ctx.now()]
+    text = f"{len(items)} occurrence{'s' if len(items) != 1 else ''}"
+    if upcoming:
+        text += f"; next {timefmt.moment(min(upcoming), who.tz)}"
+    return text
+
+
+def checklist(result: Audit, who: Requester) -> tuple[CheckItem, ...]:
+    """One item per rule, worst first; each says why, and what to do when it isn't a pass."""
+    items = []
+    for f in sorted(result.findings, key=lambda f: _ORDER[f.status]):
+        rule = policy.RULES_BY_ID[f.rule_id]
+        detail = f.reason
+        todo = what_to_do(result, f, who)
+        if todo:
+            detail = f"{detail}. To do: {todo}"
+        items.append(CheckItem(rule.id, rule.title, f.status, detail, rule.clause))
+    return tuple(items)
+
+
+def what_to_do(result: Audit, f: policy.Finding, who: Requester) -> str:
+    rule = policy.RULES_BY_ID[f.rule_id]
+    where = WHERE.get(rule.id, "the Zoom web portal")
+    typed = f"`fix {result.meeting_id} {rule.id}`"
+    if f.status is Status.MANUAL:
+        return rule.how or f"check by hand: {where}"
+    if f.status is Status.UNKNOWN:
+        return f"SecureMeet could not read it; check by hand: {where}"
+    if f.status is not Status.FAIL:
+        return ""
+    if f.locked:
+        return ("your Zoom account admin has locked this setting; ask them to change it "
+                "in the Zoom admin portal (Account Settings)")
+    if rule.id == "no-cloud-recording" and _records_to_cloud(result.meeting) and \
+            "restrict-recording" in result.failed:
+        return f"this meeting records to the cloud: `fix {result.meeting_id} restrict-recording`"
+    if rule.id == "fresh-id":
+        return ("a meeting ID cannot be changed: schedule a new meeting with SecureMeet, "
+                "send its link instead and delete this one")
+    if f.fixable == "meeting":
+        extra = " (the new passcode comes to you privately; send it to invitees privately)" \
+            if rule.id == "passcode" else ""
+        return f"press Fix or type {typed}{extra}"
+    if f.fixable == "host":
+        if who.is_admin:
+            return (f"a host setting, for all of {result.host}'s meetings: press Fix or type "
+                    f"{typed.rstrip('`')} confirm`")
+        return (f"a setting of the host's Zoom account, not of this meeting: {where} "
+                "(or ask a SecureMeet admin)")
+    return f"change it in {where}"
+
+
+def _records_to_cloud(meeting: Mapping[str, Any]) -> bool:
+    return (meeting.get("settings") or {}).get("auto_recording") == "cloud"
+
+
+def audit_actions(result: Audit, who: Requester) -> tuple[Action, ...]:
+    return (*fix_actions(result.meeting_id, result.findings, who),
+            Action("audit", "Audit again", str(result.meeting_id)))
+
+
+# -- audit mine ----------------------------------------------------------------------
+
+def mine(ctx: Context, who: Requester) -> Reply:
+    listed = ctx.zoom.list_meetings(who.email, "upcoming")
+    ids = list(dict.fromkeys(int(m["id"]) for m in listed if m.get("id") is not None))
+    more = max(0, len(ids) - MINE_LIMIT)
+    state = read_host(ctx, who.email)
+    audits = []
+    for meeting_id in ids[:MINE_LIMIT]:
+        try:
+            meeting = ctx.zoom.get_meeting(meeting_id)
+        except ZoomNotFound:  # deleted between the list and the read
+            continue
+        if not may_manage(who, meeting):
+            continue
+        result = inspect(ctx, meeting, state=state)
+        record(ctx, who, result, trigger="mine")
+        audits.append(result)
+    audits.sort(key=lambda a: (a.badness, _when_key(a)))
+    return mine_reply(ctx, who, audits, more)
+
+
+def _when_key(a: Audit) -> float:
+    start = _start(a.meeting)
+    return start.timestamp() if start else float("inf")
+
+
+def mine_reply(ctx: Context, who: Requester, audits: list[Audit], more: int) -> Reply:
+    notes = [policy_note(ctx.policy_level)]
+    if more:
+        notes.insert(0, f"Showing the first {MINE_LIMIT}; {more} more not audited. "
+                     "Audit them one by one with `audit <ID>`.")
+    if not audits:
+        return Reply(title="🔍 Your upcoming meetings",
+                     text="Zoom lists no upcoming meetings that you host.",
+                     notes=tuple(notes), sandbox=ctx.sandbox)
+    bad = [a for a in audits if not a.compliant]
+    text = (f"✓ All {len(audits)} meet the {ctx.policy_level} policy." if not bad else
+            f"✗ {len(bad)} of {len(audits)} do not meet the {ctx.policy_level} policy. "
+            "Worst first.")
+    actions: list[Action] = []
+    for a in bad[:WORST_BUTTONS]:
+        actions.append(Action("audit", f"Audit {_short(a)}", str(a.meeting_id)))
+        fixes = [f for f in a.findings if f.fixable == "meeting"]
+        if fixes:
+            actions.append(fix_action(a.meeting_id, fixes[0]))
+    return Reply(title="🔍 Your upcoming meetings", text=text,
+                 checklist=tuple(_line(ctx, who, a) for a in audits),
+                 actions=tuple(actions), notes=tuple(notes), sandbox=ctx.sandbox)
+
+
+def _line(ctx: Context, who: Requester, a: Audit) -> CheckItem:
+    start = _start(a.meeting)
+    when = timefmt.moment(start, who.tz) if start else "no fixed time"
+    title = f"{_short(a)} · {when} · {format_meeting_id(a.meeting_id)}"
+    if a.count(Status.FAIL):
+        titles = [policy.RULES_BY_ID[r].title for r in a.failed]
+        return CheckItem(f"meeting-{a.meeting_id}", title, Status.FAIL,
+                         f"{len(titles)} failed: " + ", ".join(titles))
+    if a.count(Status.UNKNOWN):
+        return CheckItem(f"meeting-{a.meeting_id}", title, Status.UNKNOWN,
+                         f"{a.count(Status.UNKNOWN)} could not be checked")
+    return CheckItem(f"meeting-{a.meeting_id}", title, Status.DONE, "every check passes")
+
+
+def _short(a: Audit) -> str:
+    topic = str(a.meeting.get("topic") or "Zoom meeting")
+    return topic if len(topic) <= 40 else topic[:39] + "…"
+
+
+# -- fix -----------------------------------------------------------------------------
+
+def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
+        confirmed: bool = False) -> Reply:
+    """Fix one rule on one meeting, then audit it again.
+
+    A host-level fix changes the host's Zoom user settings (all their meetings): admins
+    only, and only with ``confirmed`` (a button carries a confirmation dialog; typed,
+    it is ``fix <ID> <rule> confirm``).
+    """
+    rule = _fixable_rule(ctx, rule_id)
+    meeting = authorised_meeting(ctx, who, meeting_id, verb="fix")
+    before = inspect(ctx, meeting)
+    finding = before.finding(rule.id)
+    assert finding is not None  # _fixable_rule checked the level
+    if finding.status is Status.DONE:
+        record(ctx, who, before, trigger="fix")
+        return audit_reply(ctx, who, before, title=f"✓ Already fine: {rule.title}",
+                           text=f"{finding.reason}. Nothing was changed.\n" + summary(before))
+    if finding.locked:
+        _fix_event(ctx, who, meeting_id, rule.id, "locked")
+        record(ctx, who, before, trigger="fix")
+        return audit_reply(
+            ctx, who, before, title=f"🔒 Locked by your Zoom account: {rule.title}",
+            text="Your Zoom account admin has locked this setting, so SecureMeet cannot "
+                 "change it and changed nothing. Ask them to change it in the Zoom admin "
+                 "portal (Account Settings).\n" + summary(before))
+    code = ""
+    if rule.kind == "host":
+        if not who.is_admin:
+            ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform,
+                                      meeting_id, "refused",
+                                      {"command": "fix", "rule": rule.id, "why": "host"}))
+            raise NotAllowed(
+                f"“{rule.title}” is a setting of the host's Zoom account, so changing it "
+                "changes all of their meetings: only a SecureMeet admin can do that. "
+                f"Change it yourself in {WHERE.get(rule.id, 'the Zoom web portal')}, "
+                "or ask an admin.", examples=(f"audit {meeting_id}",))
+        if not confirmed:
+            return _confirm(ctx, meeting_id, before, rule)
+        ctx.zoom.update_user_settings(before.host, dict(rule.fix or {}))
+        if rule.id == "no-cloud-recording" and _records_to_cloud(before.meeting):
+            ctx.zoom.update_meeting(meeting_id, {"settings": {"auto_recording": "none"}})
+    else:
+        body: dict[str, Any] = dict(rule.fix or {})
+        if rule.id == "passcode":
+            code = fresh_passcode(ctx, before.host)
+            body = {"password": code}
+        ctx.zoom.update_meeting(meeting_id, body)
+        if code:
+            ctx.store.add_passcode_fingerprint(
+                before.host, passcode.fingerprint(code, key=ctx.secret_key))
+    after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
+    now_ok = (after.finding(rule.id) or finding).status is Status.DONE
+    _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied")
+    record(ctx, who, after, trigger="fix")
+    facts: tuple[Fact, ...] = ()
+    if code:
+        facts = (Fact("New passcode", code, secret=True),)
+    if now_ok:
+        title = f"🔧 Fixed: {rule.title}"
+        text = "Zoom now reports it as the policy asks. The meeting, audited again:\n"
+    else:
+        title = f"⚠️ Not fixed: {rule.title}"
+        text = ("SecureMeet asked Zoom to change it, but Zoom still reports otherwise "
+                "(an account setting may override it). The meeting, audited again:\n")
+    if code:
+        link = " (the join link carries it, so send the new link too)" \
+            if "pwd=" in str(after.meeting.get("join_url") or "") else ""
+        text = ("The old passcode no longer works: send the new one to your invitees "
+                f"privately{link}. " + text)
+    return audit_reply(ctx, who, after, title=title, text=text + summary(after), facts=facts)
+
+
+def _fixable_rule(ctx: Context, rule_id: str) -> policy.Rule:
+    rule = policy.RULES_BY_ID.get((rule_id or "").strip().lower())
+    fixable = [r.id for r in policy.rules_for(ctx.policy_level) if r.fix is not None]
+    if rule is None or not rule.applies(ctx.policy_level):
+        raise UserError(f"There is no rule “{rule_id}” in the {ctx.policy_level} policy. "
+                        "Rules SecureMeet can fix: " + ", ".join(fixable) + ".",
+                        examples=("fix 123 4567 8901 waiting-room", "audit mine"))
+    if rule.fix is None:
+        raise UserError(f"“{rule.title}” cannot be changed through Zoom's API. To do: "
+                        f"{rule.how or WHERE.get(rule.id, 'check it in the Zoom web portal')}.",
+                        examples=("audit mine",))
+    return rule
+
+
+def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) -> Reply:
+    value = f"{meeting_id}:{rule.id}"
+    return Reply(
+        title=f"Confirm: change {before.host}'s Zoom setting?",
+        text=(f"“{rule.title}” is a setting of {before.host}'s Zoom account: changing it "
+              f"changes all of their meetings, not only {format_meeting_id(meeting_id)}. "
+              f"Press the button, or type `fix {meeting_id} {rule.id} confirm`."),
+        actions=(Action("fix", f"Yes: {rule.title}", value, style="primary",
+                        confirm=HOST_FIX_CONFIRM),),
+        notes=(policy_note(ctx.policy_level),), private=True, sandbox=ctx.sandbox)
+
+
+def _fix_event(ctx: Context, who: Requester, meeting_id: int, rule_id: str,
+               outcome: str) -> None:
+    ctx.store.add_event(Event("fix", ctx.now(), who.user, who.platform, meeting_id, outcome,
+                              {"rule": rule_id, "kind": policy.RULES_BY_ID[rule_id].kind}))
+
+
+def parse_fix(text: str) -> tuple[int, str, bool]:
+    """``"<ID or link> <rule> [confirm]"`` or a button's ``"<ID>:<rule>"`` → (id, rule, ok)."""
+    words = (text or "").split()
+    confirmed = bool(words) and words[-1].lower() in _PASS_WORDS
+    if confirmed:
+        words = words[:-1]
+    if len(words) == 1 and ":" in words[0] and "/" not in words[0]:
+        ref, _, rule_id = words[0].partition(":")
+        words = [ref, rule_id]
+    if len(words) < 2:
+        raise UserError("Say which meeting and which rule to fix.",
+                        examples=("fix 123 4567 8901 waiting-room",
+                                  "fix 123 4567 8901 no-file-transfer confirm"))
+    rule_id = words[-1].lower()
+    return parse_meeting_id(" ".join(words[:-1]), command="fix"), rule_id, confirmed
