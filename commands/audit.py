@@ -520,7 +520,7 @@ def _fixable_rule(ctx: Context, rule_id: str) -> policy.Rule:
 
 
 def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) -> Reply:
-    value = f"{meeting_id}:{rule.id}"
+    value = f"{meeting_id}:{rule.id}:confirm"
     return Reply(
         title=f"Confirm: change {before.host}'s Zoom setting?",
         text=(f"“{rule.title}” is a setting of {before.host}'s Zoom account: changing it "
@@ -538,14 +538,13 @@ def _fix_event(ctx: Context, who: Requester, meeting_id: int, rule_id: str,
 
 
 def parse_fix(text: str) -> tuple[int, str, bool]:
-    """``"<ID or link> <rule> [confirm]"`` or a button's ``"<ID>:<rule>"`` → (id, rule, ok)."""
-    words = (text or "").split()
+    """``"<ID or link> <rule> [confirm]"`` or a button's ``"<ID>:<rule>[:confirm]"``
+    → (meeting ID, rule id, confirmed)."""
+    words = [part for word in (text or "").split()
+             for part in (word.split(":") if "/" not in word else [word]) if part]
     confirmed = bool(words) and words[-1].lower() in _PASS_WORDS
     if confirmed:
         words = words[:-1]
-    if len(words) == 1 and ":" in words[0] and "/" not in words[0]:
-        ref, _, rule_id = words[0].partition(":")
-        words = [ref, rule_id]
     if len(words) < 2:
         raise UserError("Say which meeting and which rule to fix.",
                         examples=("fix 123 4567 8901 waiting-room",

@@ -1,10 +1,12 @@
 """``fix <meeting ID> <rule> [confirm]``: fix one rule on one meeting, then audit again.
 
 The work is :func:`commands.audit.fix`; this module is the chat command around it.
-Buttons carry ``value="<ID>:<rule>"`` and a confirmation dialog, so a front end that
-routes a pressed "fix" button calls :func:`press` (the dialog was the confirmation).
-Typed, a host-wide fix (screen sharing, file transfer, cloud recording, passcode in
-the link) needs the word ``confirm`` at the end, and only admins may make it.
+Typed, a host-wide fix (screen sharing, file transfer, cloud recording, the passcode
+in the link) needs the word ``confirm`` at the end, and only admins may make it.
+
+A "fix" button carries ``value="<ID>:<rule>"``; a host-wide one also a confirmation
+dialog and ``value="<ID>:<rule>:confirm"``, because the dialog was the confirmation.
+A front end routes a press as the command ``fix <value>`` (colons or spaces).
 """
 
 from __future__ import annotations
@@ -23,9 +25,3 @@ EXAMPLES = ("fix 123 4567 8901 waiting-room", "fix 123 4567 8901 passcode",
 def run(ctx: Context, who: Requester, text: str) -> Reply:
     meeting_id, rule_id, confirmed = audit.parse_fix(text)
     return audit.fix(ctx, who, meeting_id, rule_id, confirmed=confirmed)
-
-
-def press(ctx: Context, who: Requester, value: str) -> Reply:
-    """A pressed "fix" button: ``value`` is ``"<ID>:<rule>"``, already confirmed."""
-    meeting_id, rule_id, _ = audit.parse_fix(value)
-    return audit.fix(ctx, who, meeting_id, rule_id, confirmed=True)

@@ -81,11 +81,16 @@ HOST_FIX_CONFIRM = "Change this host's Zoom setting for all their meetings?"
 
 
 def fix_action(meeting_id: int, finding: policy.Finding) -> Action:
-    """The button for one fixable finding; a host-wide change asks for confirmation."""
+    """The button for one fixable finding: ``value="<ID>:<rule>"``.
+
+    A host-wide change asks for confirmation in a dialog before the press is sent, so
+    its value ends in ``:confirm`` — the same word a typed ``fix`` needs.
+    """
     rule = policy.RULES_BY_ID[finding.rule_id]
-    return Action("fix", f"Fix: {rule.title}", f"{meeting_id}:{finding.rule_id}",
-                  style="primary",
-                  confirm=HOST_FIX_CONFIRM if finding.fixable == "host" else None)
+    host = finding.fixable == "host"
+    return Action("fix", f"Fix: {rule.title}",
+                  f"{meeting_id}:{finding.rule_id}" + (":confirm" if host else ""),
+                  style="primary", confirm=HOST_FIX_CONFIRM if host else None)
 
 
 def fix_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
