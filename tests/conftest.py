@@ -1,0 +1,61 @@
+"""Shared fixtures. Keep each one small and documented; add new ones by area below."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import pytest
+
+from bot.zoom.client import ZoomClient
+from bot.zoom.emulator import ZoomEmulator
+
+# --- Zoom ------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def zoom_server() -> Iterator[ZoomEmulator]:
+    """One Zoom emulator on 127.0.0.1 for the whole run (starting one per test is slow)."""
+    with ZoomEmulator() as emulator:
+        yield emulator
+
+
+@pytest.fixture
+def zoom(zoom_server: ZoomEmulator) -> Iterator[ZoomEmulator]:
+    """The Zoom emulator, emptied: no users, meetings, locks, faults, tokens or latency."""
+    zoom_server.reset()
+    yield zoom_server
+    zoom_server.reset()
+
+
+@pytest.fixture
+def sleeps() -> list[float]:
+    """What Zoom clients made here would have slept, in order (they never sleep)."""
+    return []
+
+
+@pytest.fixture
+def make_zoom_client(zoom: ZoomEmulator, sleeps: list[float]) -> Iterator[
+        Callable[..., ZoomClient]]:
+    """Build ZoomClients pointed at the emulator (keyword overrides); closed afterwards."""
+    clients: list[ZoomClient] = []
+
+    def make(**overrides: Any) -> ZoomClient:
+        options: dict[str, Any] = dict(
+            account_id=zoom.account_id, client_id=zoom.client_id,
+            client_secret=zoom.client_secret, api_url=zoom.api_url, oauth_url=zoom.oauth_url,
+            timeout=(1.0, 2.0), sleep=sleeps.append,
+        )
+        options.update(overrides)
+        clients.append(ZoomClient(**options))
+        return clients[-1]
+
+    yield make
+    for client in clients:
+        client.close()
+
+
+@pytest.fixture
+def zoom_client(make_zoom_client: Callable[..., ZoomClient]) -> ZoomClient:
+    """A real ZoomClient on the emulator; its sleeps are recorded in ``sleeps``."""
+    return make_zoom_client()
