@@ -96,6 +96,7 @@ class Audit:
     meeting: Mapping[str, Any]
     findings: tuple[policy.Finding, ...]
     level: str
+    view: policy.View | None = None  # what the rules saw (host settings, locks, PMI)
 
     @property
     def meeting_id(self) -> int:
@@ -173,12 +174,12 @@ def inspect(ctx: Context, meeting: Mapping[str, Any], *, state: HostState | None
         own_passcode = _passcode_is_ours(ctx, int(meeting["id"]))
     view = build_view(ctx, host, meeting, state=state, own_passcode=own_passcode)
     findings = policy.evaluate(view, ctx.policy_level)
-    findings = _with_occurrences(ctx, view, findings)
-    return Audit(meeting, findings, ctx.policy_level)
+    findings = with_occurrences(view, findings)
+    return Audit(meeting, findings, ctx.policy_level, view)
 
 
-def _with_occurrences(ctx: Context, view: policy.View,
-                      findings: tuple[policy.Finding, ...]) -> tuple[policy.Finding, ...]:
+def with_occurrences(view: policy.View,
+                     findings: tuple[policy.Finding, ...]) -> tuple[policy.Finding, ...]:
     """A recurring meeting fails a rule if one of its occurrences does.
 
     Zoom's series read lists occurrences with their times; where it also reports an
@@ -336,6 +337,9 @@ def what_to_do(result: Audit, f: policy.Finding, who: Requester) -> str:
     if rule.id == "no-cloud-recording" and _records_to_cloud(result.meeting) and \
             "restrict-recording" in result.failed:
         return f"this meeting records to the cloud: `fix {result.meeting_id} restrict-recording`"
+    if _link_only(result, rule):
+        return ("the host's setting is already off, but this meeting's link was made "
+                f"before: type {typed} for a new passcode and a link without it")
     if rule.id == "fresh-id":
         return ("a meeting ID cannot be changed: schedule a new meeting with SecureMeet, "
                 "send its link instead and delete this one")
@@ -458,8 +462,8 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
             text="Your Zoom account admin has locked this setting, so SecureMeet cannot "
                  "change it and changed nothing. Ask them to change it in the Zoom admin "
                  "portal (Account Settings).\n" + summary(before))
-    code = ""
-    if rule.kind == "host":
+    host_change = rule.kind == "host" and not _link_only(before, rule)
+    if host_change:
         if not who.is_admin:
             ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform,
                                       meeting_id, "refused",
@@ -471,18 +475,7 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
                 "or ask an admin.", examples=(f"audit {meeting_id}",))
         if not confirmed:
             return _confirm(ctx, meeting_id, before, rule)
-        ctx.zoom.update_user_settings(before.host, dict(rule.fix or {}))
-        if rule.id == "no-cloud-recording" and _records_to_cloud(before.meeting):
-            ctx.zoom.update_meeting(meeting_id, {"settings": {"auto_recording": "none"}})
-    else:
-        body: dict[str, Any] = dict(rule.fix or {})
-        if rule.id == "passcode":
-            code = fresh_passcode(ctx, before.host)
-            body = {"password": code}
-        ctx.zoom.update_meeting(meeting_id, body)
-        if code:
-            ctx.store.add_passcode_fingerprint(
-                before.host, passcode.fingerprint(code, key=ctx.secret_key))
+    code = _apply(ctx, before, rule, host_change=host_change)
     after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
     now_ok = (after.finding(rule.id) or finding).status is Status.DONE
     _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied")
@@ -490,19 +483,54 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
     facts: tuple[Fact, ...] = ()
     if code:
         facts = (Fact("New passcode", code, secret=True),)
+        link = str(after.meeting.get("join_url") or "")
+        if "pwd=" in link:  # the invitees need the whole new link: private, like the code
+            facts += (Fact("New join link", link, secret=True, url=link),)
     if now_ok:
         title = f"🔧 Fixed: {rule.title}"
         text = "Zoom now reports it as the policy asks. The meeting, audited again:\n"
     else:
         title = f"⚠️ Not fixed: {rule.title}"
-        text = ("SecureMeet asked Zoom to change it, but Zoom still reports otherwise "
-                "(an account setting may override it). The meeting, audited again:\n")
+        still = after.finding(rule.id) or finding
+        todo = what_to_do(after, still, who)
+        text = (f"SecureMeet asked Zoom to change it, but Zoom still reports: {still.reason}."
+                + (f" To do: {todo}." if todo else "") + " The meeting, audited again:\n")
     if code:
-        link = " (the join link carries it, so send the new link too)" \
+        link = " (and the new join link, which carries it)" \
             if "pwd=" in str(after.meeting.get("join_url") or "") else ""
         text = ("The old passcode no longer works: send the new one to your invitees "
                 f"privately{link}. " + text)
     return audit_reply(ctx, who, after, title=title, text=text + summary(after), facts=facts)
+
+
+def _link_only(before: Audit, rule: policy.Rule) -> bool:
+    """The passcode is in this meeting's link although the host's setting is already off
+    (the link was made before): only the meeting needs a new passcode, and link."""
+    return rule.id == "passcode-not-in-link" and before.view is not None and \
+        before.view.user("schedule_meeting.embed_password_in_join_link") is False
+
+
+def _apply(ctx: Context, before: Audit, rule: policy.Rule, *, host_change: bool) -> str:
+    """Send the fix to Zoom. Returns the new passcode when the fix made one, else ""."""
+    meeting_id = before.meeting_id
+    rotate = rule.id == "passcode"
+    if host_change:
+        ctx.zoom.update_user_settings(before.host, dict(rule.fix or {}))
+        if rule.id == "no-cloud-recording" and _records_to_cloud(before.meeting):
+            ctx.zoom.update_meeting(meeting_id, {"settings": {"auto_recording": "none"}})
+    elif rule.kind == "meeting" and not rotate:
+        ctx.zoom.update_meeting(meeting_id, dict(rule.fix or {}))
+    if rule.id == "passcode-not-in-link":
+        # The link of an existing meeting keeps the passcode it was made with: the old
+        # link lets anyone in, so the meeting gets a new passcode and a link without it.
+        rotate = "pwd=" in str(ctx.zoom.get_meeting(meeting_id).get("join_url") or "")
+    if not rotate:
+        return ""
+    code = fresh_passcode(ctx, before.host)
+    ctx.zoom.update_meeting(meeting_id, {"password": code})
+    ctx.store.add_passcode_fingerprint(before.host,
+                                       passcode.fingerprint(code, key=ctx.secret_key))
+    return code
 
 
 def _fixable_rule(ctx: Context, rule_id: str) -> policy.Rule:
@@ -524,8 +552,10 @@ def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) ->
     return Reply(
         title=f"Confirm: change {before.host}'s Zoom setting?",
         text=(f"“{rule.title}” is a setting of {before.host}'s Zoom account: changing it "
-              f"changes all of their meetings, not only {format_meeting_id(meeting_id)}. "
-              f"Press the button, or type `fix {meeting_id} {rule.id} confirm`."),
+              f"changes all of their meetings, not only {format_meeting_id(meeting_id)}."
+              + (" This meeting also gets a new passcode, because its link carries the "
+                 "current one." if rule.id == "passcode-not-in-link" else "")
+              + f" Press the button, or type `fix {meeting_id} {rule.id} confirm`."),
         actions=(Action("fix", f"Yes: {rule.title}", value, style="primary",
                         confirm=HOST_FIX_CONFIRM),),
         notes=(policy_note(ctx.policy_level),), private=True, sandbox=ctx.sandbox)

@@ -74,7 +74,8 @@ def _int(value: Any) -> int | None:
 
 def policy_note(level: str) -> str:
     """The line every meeting reply carries: which policy judged it."""
-    return f"Policy: {level} ({policy.ADVISORY}; {policy.POLICY_VERSION})"
+    basis = policy.ADVISORY + (", plus strict hardening" if level == "strict" else "")
+    return f"Policy: {level} ({basis}; {policy.POLICY_VERSION})"
 
 
 HOST_FIX_CONFIRM = "Change this host's Zoom setting for all their meetings?"
