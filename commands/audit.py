@@ -213,8 +213,8 @@ def _passcode_is_ours(ctx: Context, meeting_id: int) -> bool:
     passcode's fingerprint on file is this meeting's own, not an earlier meeting's."""
     if ctx.store.get_meeting(meeting_id) is not None:
         return True
-    return any(e.meeting_id == meeting_id and e.data.get("rule") == "passcode"
-               and e.outcome == "fixed" for e in ctx.store.events(kinds=("fix",)))
+    return any(e.meeting_id == meeting_id and e.data.get("rotated")
+               for e in ctx.store.events(kinds=("fix",)))
 
 
 def record(ctx: Context, who: Requester, result: Audit, *, trigger: str) -> None:
@@ -478,7 +478,8 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
     code = _apply(ctx, before, rule, host_change=host_change)
     after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
     now_ok = (after.finding(rule.id) or finding).status is Status.DONE
-    _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied")
+    _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied",
+               rotated=bool(code))
     record(ctx, who, after, trigger="fix")
     facts: tuple[Fact, ...] = ()
     if code:
@@ -562,9 +563,12 @@ def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) ->
 
 
 def _fix_event(ctx: Context, who: Requester, meeting_id: int, rule_id: str,
-               outcome: str) -> None:
+               outcome: str, *, rotated: bool = False) -> None:
+    """``rotated``: the meeting got a passcode from SecureMeet (whose fingerprint is then
+    on file as this meeting's own, not "an earlier meeting's")."""
     ctx.store.add_event(Event("fix", ctx.now(), who.user, who.platform, meeting_id, outcome,
-                              {"rule": rule_id, "kind": policy.RULES_BY_ID[rule_id].kind}))
+                              {"rule": rule_id, "kind": policy.RULES_BY_ID[rule_id].kind,
+                               "rotated": rotated}))
 
 
 def parse_fix(text: str) -> tuple[int, str, bool]:
