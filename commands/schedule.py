@@ -202,18 +202,19 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
             "see ✗ below.")
     return Reply(title=title, text=text, facts=tuple(facts),
                  checklist=enforced + HOST_DUTIES + duties,
-                 actions=meeting_actions(meeting_id, done.findings), notes=tuple(notes),
+                 actions=meeting_actions(meeting_id, done.findings, who), notes=tuple(notes),
                  private=True, sandbox=ctx.sandbox)
 
 
-def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...]) -> tuple[Action, ...]:
+def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
+                    who: Requester | None = None) -> tuple[Action, ...]:
     actions = [
         Action("end", "End meeting for all", str(meeting_id), style="danger",
                confirm="End this meeting for everyone in it?"),
         Action("audit", "Audit", str(meeting_id)),
         Action("calendar", "Add to calendar", str(meeting_id)),
     ]
-    actions += fix_actions(meeting_id, findings)
+    actions += fix_actions(meeting_id, findings, who)  # host-wide fixes: admins only
     return tuple(actions)
 
 
