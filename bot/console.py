@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from commands.reply import Reply, Status
+from commands.reply import Reply
 
 _COLOURS = {"title": "1", "done": "32", "fail": "31", "todo": "33", "manual": "36",
             "unknown": "36", "dim": "2", "error": "1;31", "label": "1"}

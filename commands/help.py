@@ -26,7 +26,7 @@ def run(ctx: Context, who: Requester, text: str = "", *, registry: dict | None =
     facts = [Fact("/securemeet <when> [for <duration>] [topic]",
                   "schedule a locked-down meeting, e.g. " + " · ".join(
                       f"`{e}`" for e in SCHEDULE_EXAMPLES[:2]))]
-    for name, command in registry.items():
+    for command in registry.values():
         facts.append(Fact(f"/securemeet {command.USAGE}", command.SUMMARY))
     rules = ", ".join(r.title.lower() for r in policy.rules_for(ctx.policy_level)
                       if r.kind not in ("duty", "manual"))

@@ -25,8 +25,8 @@ def parse_meeting_id(text: str, *, command: str = "audit") -> int:
         if 9 <= len(digits) <= 12:
             return int(digits)
     raise UserError(
-        f"That doesn't look like a Zoom meeting ID or join link. Give the 9–12 digit ID "
-        f"or paste the join link.",
+        "That doesn't look like a Zoom meeting ID or join link. Give the 9–12 digit ID "
+        "or paste the join link.",
         examples=(f"{command} 123 4567 8901", f"{command} https://zoom.us/j/12345678901"),
     )
 

@@ -9,10 +9,10 @@ itself (``secret=True``) so a renderer for a public place can drop them, and
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from enum import Enum
+from enum import StrEnum
 
 
-class Status(str, Enum):
+class Status(StrEnum):
     """A checklist item's state. ``TODO`` is a host duty no API can do."""
 
     DONE = "done"  # ✓ enforced and confirmed by reading Zoom back
