@@ -11,7 +11,7 @@ import sys
 from collections.abc import Callable, Iterable
 from typing import TextIO
 
-from commands.reply import Reply
+from commands.reply import Action, Reply
 
 _COLOURS = {"title": "1", "done": "32", "fail": "31", "todo": "33", "manual": "36",
             "unknown": "36", "dim": "2", "error": "1;31", "label": "1"}
@@ -39,14 +39,21 @@ def render(reply: Reply, *, colour: bool = False) -> str:
         lines.append(f"  {mark} {item.title}{detail}")
     if reply.checklist:
         lines.append("")
-    if reply.actions:
-        buttons = "  ".join(f"[{a.label}]" for a in reply.actions)
-        lines.append(paint(f"  {buttons}", "dim"))
-        lines.append(paint("  (in chat: end <id> · audit <id>)", "dim"))
+    typed = [typed_command(a) for a in reply.actions]
+    for action, command in zip(reply.actions, typed, strict=True):
+        if command:
+            lines.append(paint(f"  [{action.label}]  type: {command}", "dim"))
     lines += [paint(note, "dim") for note in reply.notes]
     if reply.sandbox and not any("Sandbox" in n for n in reply.notes):
         lines.append(paint("🧪 Sandbox mode: answered by the built-in Zoom emulator.", "dim"))
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
+
+
+def typed_command(action: Action) -> str | None:
+    """What to type in the chat for a button: ``fix 123 waiting-room``."""
+    if action.url or action.name not in ("end", "audit", "fix"):
+        return None
+    return f"{action.name} {action.value.replace(':', ' ')}"
 
 
 PROMPT = "securemeet> "

@@ -91,12 +91,17 @@ class Reply:
 
 def error_reply(message: str, *, examples: tuple[str, ...] = (), sandbox: bool = False) -> Reply:
     """The one shape every user-facing error takes: what was wrong, then what works."""
-    text = message
+    head, rest = _split_first_sentence(message)
+    lines = [rest] if rest else []
     if examples:
-        text += "\nTry: " + " · ".join(f"`/securemeet {e}`" for e in examples)
-    return Reply(title="⚠️ " + _first_sentence(message), text=text, error=True, sandbox=sandbox)
+        lines.append("Try: " + " · ".join(f"`/securemeet {e}`" for e in examples))
+    return Reply(title="⚠️ " + head, text="\n".join(lines), error=True, sandbox=sandbox)
 
 
-def _first_sentence(message: str) -> str:
-    head = message.split(". ")[0].split("\n")[0].rstrip(".")
-    return head if len(head) <= 80 else head[:77] + "…"
+def _split_first_sentence(message: str) -> tuple[str, str]:
+    """``"Bad time. Use 3pm."`` → ``("Bad time.", "Use 3pm.")``; long heads stay whole."""
+    for end in (". ", "\n"):
+        head, sep, rest = message.partition(end)
+        if sep and len(head) <= 120:
+            return head + ("." if end == ". " else ""), rest.strip()
+    return message, ""
