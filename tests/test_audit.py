@@ -230,15 +230,15 @@ def test_a_strangers_refusal_reveals_nothing(app, zoom, zoom_client, verb):
 
 
 def test_meeting_not_found(app, zoom):
-    assert say(app, host, "audit 98765432101").text == say(app, stranger,
-                                                           "audit 98765432101").text
+    assert say(app, host, "audit 98765432101").plain_text() == say(app, stranger,
+                                                           "audit 98765432101").plain_text()
     reply = say(app, admin, "audit 98765432101")  # an admin may know it does not exist
-    assert reply.error and "not found" in reply.text
+    assert reply.error and "not found" in reply.plain_text()
 
 
 def test_bad_meeting_reference(app, zoom):
     reply = say(app, host, "audit next tuesday")
-    assert reply.error and "meeting ID" in reply.text
+    assert reply.error and "meeting ID" in reply.plain_text()
     assert say(app, host, "audit").error
 
 
@@ -301,7 +301,7 @@ def test_a_host_setting_fix_is_refused_to_a_non_admin(app, zoom, zoom_client):
     for text in (f"fix {meeting_id} no-file-transfer", f"fix {meeting_id} no-file-transfer "
                  "confirm"):
         reply = say(app, host, text)
-        assert reply.error and "admin" in reply.text
+        assert reply.error and "admin" in reply.plain_text()
     settings = zoom_client.get_user_settings(HOST)
     assert settings["in_meeting"]["file_transfer"] is True
     assert app.store.events(kinds=["refusal"])[-1].data["rule"] == "no-file-transfer"
@@ -382,11 +382,11 @@ def test_fixing_what_already_passes_changes_nothing(app, zoom, zoom_client):
 def test_rules_without_an_api_fix_say_what_to_do(app, zoom, zoom_client):
     meeting_id = create(zoom_client)
     reply = say(app, host, f"fix {meeting_id} lock-when-joined")
-    assert reply.error and "Lock Meeting" in reply.text
+    assert reply.error and "Lock Meeting" in reply.plain_text()
     reply = say(app, host, f"fix {meeting_id} no-such-rule")
-    assert reply.error and "waiting-room" in reply.text
+    assert reply.error and "waiting-room" in reply.plain_text()
     reply = say(app, host, f"fix {meeting_id} signed-in-only")  # strict only
-    assert reply.error and "standard" in reply.text
+    assert reply.error and "standard" in reply.plain_text()
 
 
 @pytest.mark.parametrize(("text", "expected"), [
