@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Protocol
 
+from commands.stats_model import StatsFigures
+
 MeetingId = int
 Json = dict[str, Any]
 
@@ -117,4 +119,9 @@ class Store(Protocol):
     def add_audit(self, meeting_id: MeetingId, actor: str, at: datetime, level: str,
                   compliant: bool, results: dict[str, str]) -> None:
         """One audit: each rule id → its ``Status`` value (``done``, ``fail``, …); no secrets."""
+        ...
+
+    def stats(self, *, since: datetime | None, until: datetime) -> StatsFigures:
+        """Figures for the UTC days from ``since``'s to ``until``'s, both inclusive
+        (``since=None``: from the first record). See :mod:`commands.stats_model`."""
         ...

@@ -43,4 +43,13 @@ def m001_core(db: Database) -> None:
                                        pk=("host_email", "fingerprint"))
 
 
+@migrations()
+def m002_stats_rollups(db: Database) -> None:
+    """Daily rollups kept by triggers, for ``stats`` (see ``storage/stats.py``), counted
+    from the rows already there."""
+    from storage import stats
+
+    stats.install_v1(db.conn)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -18,6 +18,8 @@ from typing import Any
 from sqlite_utils import Database
 
 from commands.ports import Event, MeetingRecord, Person
+from commands.stats_model import StatsFigures
+from storage import stats as rollups
 from storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -98,6 +100,14 @@ class SqliteStore:
         return [Event(r["kind"], parse_iso(r["at"]), r["actor"] or "", r["platform"] or "",
                       r["meeting_id"], r["outcome"] or "", json.loads(r["data"] or "{}"))
                 for r in rows]
+
+    # stats --------------------------------------------------------------------------
+    def stats(self, *, since: datetime | None, until: datetime) -> StatsFigures:
+        """Figures for the UTC days from ``since`` to ``until``, inclusive, from the
+        rollups the triggers keep (``storage/stats.py``); one read snapshot."""
+        with self.db.atomic():
+            return rollups.query(self.db.conn, until=until.astimezone(UTC).date(),
+                                 since=since.astimezone(UTC).date() if since else None)
 
     # de-duplication -----------------------------------------------------------------
     def claim(self, key: str, *, at: datetime) -> bool:
