@@ -15,7 +15,7 @@ import logging
 import secrets
 from types import ModuleType
 
-from commands import audit, end, fix, help, schedule
+from commands import audit, end, fix, help, schedule, stats
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.ports import Event
@@ -30,6 +30,7 @@ COMMANDS: dict[str, ModuleType] = {
     "fix": fix,
     "end": end,
     "help": help,
+    "stats": stats,
 }
 
 

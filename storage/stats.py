@@ -4,11 +4,14 @@ Why rollups: counting raw rows grows with the data (an indexed GROUP BY over a m
 meetings and three million events takes 300–500 ms, a Python loop seconds). The
 figures are instead kept per UTC day as rows are written, and a window is answered by
 summing its days: a 30-day window reads ~30 days × a few dozen keys, whatever the
-size of the ``meetings`` and ``events`` tables.
+size of the ``meetings`` and ``events`` tables. Every key space is bounded (rules,
+front ends, event kinds, commands; unparsed phrases are capped at 100 ranked a day),
+so the work per window has a ceiling however large the tables grow.
 
 Tables (migration ``m002_stats_rollups``)::
 
-    daily_counts(day, metric, key, n)   PRIMARY KEY (day, metric, key), WITHOUT ROWID
+    daily_counts(metric, day, key, n)   PRIMARY KEY (metric, day, key), WITHOUT ROWID:
+                                        each metric's window is one range of the key
     host_days(host, day, n)             meetings per host per day
     hosts(host, last_day)               each host's latest day with a meeting
     endings(meeting_id, day, for_all)   one row per meeting occurrence that ended
@@ -29,9 +32,10 @@ delete subtracts it, and an update (sqlite-utils' upsert is ``INSERT … ON CONF
 UPDATE``) subtracts the old row and adds the new one, so saving a meeting twice never
 counts it twice. ``events`` is an append-only history: deleting old events (say, a
 retention purge) leaves the figures as they were. Each table's trigger hands its row to
-an ``INSTEAD OF`` trigger on a view (``rollup_meeting``, ``rollup_event``), so the
-counting is written once and :func:`rebuild` replays existing rows through the very
-same code.
+a view (``rollup_meeting``, ``rollup_event``) whose ``INSTEAD OF`` triggers do the
+counting, one part each, with a ``WHEN`` that skips JSON work a row does not need; so
+the counting is written once, and :func:`rebuild` replays existing rows through the
+very same code.
 
 Distinct hosts cannot be summed from daily counts (a host active on 20 days is one
 host, not 20). ``hosts.last_day`` is each host's latest day with a meeting, and
