@@ -311,13 +311,12 @@ class _Resolution:
         """A named day: the time must still be ahead (no silent move to another day)."""
         parts = self.parts
         if parts.check_weekday is not None and day.weekday() != parts.check_weekday:
+            wanted = _DAY_NAMES[parts.check_weekday][:3]
             raise WhenError(
                 f"{_day_words(day)} is a {_DAY_NAMES[day.weekday()]}, not a "
-                f"{_DAY_NAMES[parts.check_weekday]}. Which did you mean?",
-                examples=(
-                    f"{day:%b} {day.day} 3pm",
-                    f"{_DAY_NAMES[day.weekday()][:3].lower()} 3pm",
-                ),
+                f"{_DAY_NAMES[parts.check_weekday]}. Give just one, e.g. "
+                f"“{day:%b} {day.day} 3pm” or “{wanted.lower()} 3pm”.",
+                examples=(f"{day:%b} {day.day} 3pm", f"{wanted.lower()} 3pm"),
             )
         start, note = self._localise(day, readings[0])
         if start < self.now and today and len(readings) > 1:

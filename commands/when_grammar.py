@@ -606,7 +606,8 @@ def _daypart(m: re.Match[str], parts: Parts) -> bool:
 def _range(m: re.Match[str], parts: Parts) -> bool:
     sep = m["sep"].strip().lower()
     both = m["a"] + m["b"]
-    strong = m["kw"] or ":" in both or _MARKED.search(both)
+    after_day = m.string[: m.start()].rstrip().endswith(DAY_MASK)  # "tonight 9-11"
+    strong = m["kw"] or after_day or ":" in both or _MARKED.search(both)
     if not strong or (sep == "and") != ((m["kw"] or "").lower() == "between"):
         return False  # "Part 1-2", "9 to 5": not clearly clock times
     _set_time(parts, read_clock(m["a"]), _said(m, parts))
