@@ -135,3 +135,51 @@ def _slack_auth_test(config: Config) -> str:
 
     result = WebClient(token=config.slack_bot_token, base_url=config.slack_api_url).auth_test()
     return f"team {result.get('team')}, bot {result.get('user')}"
+
+
+@main.command()
+@click.option("--window", "-w", default="30d", show_default=True, metavar="7d|30d|90d|all",
+              help="Whole UTC days ending today (any Nd up to 366d), or all.")
+@click.option("--json", "as_json", is_flag=True,
+              help="Print the figures as JSON (the keys are documented in docs/STATS.md).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print the figures as CSV, for export.")
+@click.option("--chart", type=click.Path(dir_okay=False, writable=True), default=None,
+              help="Also save the weekly chart as a PNG file.")
+def stats(window: str, as_json: bool, as_csv: bool, chart: str | None) -> None:
+    """Admin figures: meetings, hosts, compliance, audits, fixes, a weekly trend.
+
+    Whoever can read the database at the terminal counts as an admin.
+    """
+    import json
+    from datetime import UTC, datetime
+
+    from commands import stats as stats_command
+    from commands.errors import UserError
+    from storage.sqlite_store import SqliteStore
+
+    if as_json and as_csv:
+        raise click.UsageError("Choose one of --json and --csv.")
+    try:
+        config = Config.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
+    store = SqliteStore(config.db_path)
+    try:
+        report = stats_command.compute(store, window, now=datetime.now(UTC))
+    except UserError as exc:
+        raise click.BadParameter(exc.message, param_hint="--window") from exc
+    finally:
+        store.close()
+    reply = stats_command.reply(report)
+    if chart:
+        png = next((a[2] for a in reply.attachments if a[1] == "image/png"), None)
+        if png is None:
+            raise click.ClickException("Nothing to chart: no figures in this window yet.")
+        with open(chart, "wb") as f:
+            f.write(png)
+    if as_json:
+        click.echo(json.dumps(stats_command.as_json(report), indent=2, ensure_ascii=False))
+    elif as_csv:
+        click.echo(stats_command.as_csv(report), nl=False)
+    else:
+        click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
