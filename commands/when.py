@@ -39,7 +39,7 @@ from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.relativedelta import FR, MO, SA, SU, TH, TU, WE, relativedelta
+from dateutil.relativedelta import relativedelta
 
 from commands.errors import UserError
 from commands.when_grammar import EXAMPLES, Clock, Day, GrammarError, Parts, ZoneRef, scan
@@ -53,7 +53,6 @@ MAX_YEARS_AHEAD = 5
 RECURRENCES = (None, "daily", "weekdays", "weekly", "monthly")
 _HINTS = {"morning": "am", "afternoon": "pm", "evening": "pm", "night": "night"}
 _DAYPART_START = {"morning": 9 * 60, "afternoon": 14 * 60, "evening": 18 * 60, "night": 20 * 60}
-_RELATIVEDELTA_DAYS = (MO, TU, WE, TH, FR, SA, SU)
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SPACES = re.compile(r"[\s\x00\x01]")  # every Unicode space, and the scanner's masks
 _VAGUE_DAYS = ("next week", "this week", "next month", "this month")
@@ -350,10 +349,11 @@ class _Resolution:
         today = self.today
         if day.kind == "offset":
             later = self.user_today + timedelta(days=day.days)
+            # relativedelta keeps month ends sane: Jan 31 + 1 month = Feb 28.
             return later + relativedelta(months=day.months) if day.months else later
         if day.kind == "weekday":
-            step = relativedelta(weekday=_RELATIVEDELTA_DAYS[day.weekday](+1))
-            return today + step if day.this else today + relativedelta(days=1) + step
+            ahead = (day.weekday - today.weekday()) % 7
+            return today + timedelta(days=ahead if ahead or day.this else 7)
         return self._explicit_date(day)
 
     def _explicit_date(self, day: Day) -> date:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import NamedTuple
 
 __all__ = ["Clock", "Day", "GrammarError", "Parts", "ZoneRef", "scan"]
 
@@ -33,8 +34,7 @@ class GrammarError(Exception):
         self.examples = examples
 
 
-@dataclass(frozen=True, slots=True)
-class Clock:
+class Clock(NamedTuple):
     """A time of day as written. ``hour`` is 0-23, or 24 for "midnight" (the end
     of the named day). ``meridiem`` is "am"/"pm" when written; ``h24`` is True
     for forms that are already unambiguous (15:00, 09:30, at 1530)."""
@@ -72,8 +72,7 @@ class Clock:
         return tuple(_wrap(h * 60 + self.minute) for h in hours)
 
 
-@dataclass(frozen=True, slots=True)
-class Day:
+class Day(NamedTuple):
     """A day as written: ``offset`` days/months from today, a ``weekday`` (Monday=0)
     or a calendar ``date`` (year None when the text gave none)."""
 
@@ -88,8 +87,7 @@ class Day:
     day: int = 0
 
 
-@dataclass(frozen=True, slots=True)
-class ZoneRef:
+class ZoneRef(NamedTuple):
     """A zone named in the text: an IANA ``key`` (canonical spelling not yet
     checked), or a fixed ``offset`` from UTC. ``dst`` is True/False when an
     abbreviation claims summer/standard time (PDT/PST), else None."""
@@ -384,8 +382,12 @@ _REPEAT_WORDS = (
     "sundays",
 )  # fmt: skip
 _AMOUNT_WORDS = (
-    DIGIT, "hour", "hours", "hr", "hrs", "half", "min", "mins", "minute", "minutes",
-    "day", "days", "week", "weeks", "wk", "wks", "month", "months",
+    "h", "m", "d", "w", "hour", "hours", "hr", "hrs", "half", "min", "mins", "minute",
+    "minutes", "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos",
+)  # fmt: skip
+_CLOCK_WORDS = (
+    "am", "pm", "a", "p", ":", "past", "after", "to", "before", "noon", "midday", "midnight",
+    "clock",
 )  # fmt: skip
 
 
@@ -651,7 +653,7 @@ def _duration(m: re.Match[str], parts: Parts) -> bool:
     | (?P<t>\d{{1,2}}(?:[:.]\d{{2}})?{MER}|\d{{1,2}}:\d{{2}})
     | (?P<oc>\d{{1,2}})\s*o['’]?\s*clock
     ){E}{NOT_MORE}""",
-    needs=(DIGIT, "noon", "midday", "midnight"),
+    needs=_CLOCK_WORDS,
 )
 def _time(m: re.Match[str], parts: Parts) -> bool:
     if m["rel"]:
