@@ -1,8 +1,9 @@
 """Natural-language meeting times: ``parse_when(text, now, tz) -> When``.
 
-"tomorrow 3pm for 45m Budget review" → start, duration, recurrence, topic. The
-grammar (what words mean) is in :mod:`commands.when_grammar`; this module turns its
-parts into one moment, which is where the rules live:
+"tomorrow 3pm for 45m Budget review" → start, duration, recurrence, topic. What the
+words mean is in :mod:`commands.when_grammar`, finding them in the text in
+:mod:`commands.when_scan`; this module turns what was found into one moment, which
+is where the rules live:
 
 - **Bare time** ("3pm"): its next occurrence, today if still ahead, else tomorrow.
 - **Hour without am/pm** ("at 9", "3:30"): working hours, 1-6 → pm, 7-11 → am,
@@ -42,7 +43,8 @@ from zoneinfo import ZoneInfo
 from dateutil.relativedelta import relativedelta
 
 from commands.errors import UserError
-from commands.when_grammar import EXAMPLES, Clock, Day, GrammarError, Parts, ZoneRef, scan
+from commands.when_grammar import EXAMPLES, Clock, Day, GrammarError, Parts, ZoneRef
+from commands.when_scan import scan
 
 __all__ = ["DEFAULT_DURATION", "MAX_TEXT", "When", "WhenError", "parse_when"]
 
@@ -50,7 +52,6 @@ DEFAULT_DURATION = timedelta(minutes=30)
 DEFAULT_START = 9 * 60  # minutes after midnight, for a day named without a time
 MAX_TEXT = 300
 MAX_YEARS_AHEAD = 5
-RECURRENCES = (None, "daily", "weekdays", "weekly", "monthly")
 _HINTS = {"morning": "am", "afternoon": "pm", "evening": "pm", "night": "night"}
 _DAYPART_START = {"morning": 9 * 60, "afternoon": 14 * 60, "evening": 18 * 60, "night": 20 * 60}
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -281,7 +282,7 @@ class _Resolution:
     def _no_time(self) -> WhenError:
         topic = self.parts.topic or "Budget review"
         examples = (f"tomorrow 3pm {topic}", f"every tue 10am {topic}")
-        if "end" in self.parts.seen or self.parts.end is not None:
+        if self.parts.end is not None:
             said = self.parts.seen.get("length", "until")
             return WhenError(
                 f"“{said}” says when it ends; add a start, e.g. “2pm {said}”.", examples=examples
