@@ -1,0 +1,1 @@
+"""Microsoft Teams: messages to the bot, its card buttons, installations."""
