@@ -56,8 +56,10 @@ _HINTS = {"morning": "am", "afternoon": "pm", "evening": "pm", "night": "night"}
 _DAYPART_START = {"morning": 9 * 60, "afternoon": 14 * 60, "evening": 18 * 60, "night": 20 * 60}
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 _SPACES = re.compile(r"[\s\x00\x01]")  # every Unicode space, and the scanner's masks
-_VAGUE_DAYS = ("next week", "this week", "next month", "this month")
-_VAGUE = ("next week", "this week", "next month", "this month", "later", "sometime", "soon")
+# Phrases that sound like a time but name none. Without a day, "next week 3pm" is
+# an error (the day is missing); "later" only matters when no time was found at all.
+_VAGUE_DAY = re.compile(r"\b(?:next|this) (?:week|month)\b", re.IGNORECASE)
+_VAGUE = re.compile(rf"{_VAGUE_DAY.pattern}|\b(?:later|sometime|soon)\b", re.IGNORECASE)
 
 
 class WhenError(UserError, ValueError):
@@ -244,12 +246,9 @@ class _Resolution:
         if parts.day is not None:
             today = parts.day.kind == "offset" and not (parts.day.days or parts.day.months)
             return self._on_day(self._calendar_day(parts.day), readings, today=today)
-        vague = next((v for v in _VAGUE_DAYS if v in parts.topic.lower()), None)
+        vague = _VAGUE_DAY.search(parts.topic)
         if vague:
-            raise WhenError(
-                f"“{vague}” is not a day I can book. Name the day, e.g. “next tue 3pm”.",
-                examples=("next tue 3pm Budget review", "Dec 8 3pm Budget review"),
-            )
+            raise self._vague(vague)
         start, note = self._localise(self.today, readings[0])
         if start < self.now:
             start, note = self._localise(self.today + timedelta(days=1), readings[0])
@@ -287,14 +286,9 @@ class _Resolution:
             return WhenError(
                 f"“{said}” says when it ends; add a start, e.g. “2pm {said}”.", examples=examples
             )
-        low = self.text.lower()
-        vague = next((v for v in _VAGUE if v in low), None)
+        vague = _VAGUE.search(self.parts.topic)
         if vague:
-            return WhenError(
-                f"“{vague}” is not a time I can book. Name a day and time, "
-                f"e.g. “next tue 3pm {topic}”.",
-                examples=examples,
-            )
+            return self._vague(vague)
         if self.parts.recurrence:
             return WhenError(
                 f"At what time? Add one to the repeat, e.g. “{self.parts.seen['repeat']} "
@@ -305,6 +299,15 @@ class _Resolution:
             f"I couldn't find a time in “{self.text.strip()}”. Say when, "
             f"e.g. “tomorrow 3pm {topic}”.",
             examples=examples,
+        )
+
+    def _vague(self, vague: re.Match[str]) -> WhenError:
+        """ "next week 3pm": a day is missing; suggest one, keeping the user's topic."""
+        topic = " ".join(_VAGUE.sub(" ", self.parts.topic).split()) or "Budget review"
+        return WhenError(
+            f"“{vague[0]}” is not a day I can book. Name the day and time, "
+            f"e.g. “next tue 3pm {topic}”.",
+            examples=(f"next tue 3pm {topic}", f"Dec 8 3pm {topic}"),
         )
 
     def _on_day(self, day: date, readings: tuple[int, ...], *, today: bool) -> datetime:

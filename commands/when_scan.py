@@ -294,6 +294,9 @@ def _recurrence(m: re.Match[str], parts: Parts) -> bool:
         kind, days = "weekdays", (0, 1, 2, 3, 4)
     else:
         kind, days = ("weekly" if m["weekly"] else "monthly"), ()
+    if parts.recurrence == kind == "weekly":  # "weekly sync every thursday": one repeat
+        parts.weekdays = tuple(sorted({*parts.weekdays, *days}))
+        return True
     _claim(parts, "repeat", _said(m, parts))
     parts.recurrence, parts.weekdays = kind, days
     return True
