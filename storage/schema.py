@@ -52,4 +52,12 @@ def m002_stats_rollups(db: Database) -> None:
     stats.install_v1(db.conn)
 
 
+@migrations()
+def m003_teams_conversations(db: Database) -> None:
+    """Where the Teams bot can reach a user later (``storage/teams.py``)."""
+    from storage import teams
+
+    teams.create(db)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

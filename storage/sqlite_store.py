@@ -20,6 +20,7 @@ from sqlite_utils import Database
 from commands.ports import Event, MeetingRecord, Person
 from commands.stats_model import StatsFigures
 from storage import stats as rollups
+from storage import teams
 from storage.schema import migrations
 
 BUSY_TIMEOUT_MS = 5000
@@ -141,6 +142,16 @@ class SqliteStore:
         r = rows[0]
         return Person(r["user"], r["email"], r["tz"], bool(r["is_admin"]), r["name"] or "",
                       parse_iso(r["fetched_at"]))
+
+    # Teams conversation references (storage/teams.py) --------------------------------
+    def save_teams_conversation(self, ref: teams.TeamsConversation) -> None:
+        teams.save(self.db, ref)
+
+    def teams_conversations(self, user: str) -> list[teams.TeamsConversation]:
+        return teams.for_user(self.db, user)
+
+    def teams_users_with_email(self, email: str) -> list[str]:
+        return teams.users_with_email(self.db, email)
 
     # audits -------------------------------------------------------------------------
     def add_audit(self, meeting_id: int, actor: str, at: datetime, level: str,
