@@ -183,3 +183,36 @@ def stats(window: str, as_json: bool, as_csv: bool, chart: str | None) -> None:
         click.echo(stats_command.as_csv(report), nl=False)
     else:
         click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
+
+
+@main.command(name="teams-package")
+@click.option("--app-id", default=None, metavar="ID",
+              help="The Azure bot's Microsoft App ID (default: TEAMS_APP_ID).")
+@click.option("--url", default=None, metavar="https://HOST",
+              help="The server's public URL; its host is added to validDomains.")
+@click.option("--out", "-o", type=click.Path(dir_okay=False, writable=True),
+              default="securemeet-teams.zip", show_default=True,
+              help="Where to write the app package (a zip) to upload to Teams.")
+@click.option("--print-manifest", is_flag=True,
+              help="Print manifest.json instead of writing the zip.")
+def teams_package(app_id: str | None, url: str | None, out: str, print_manifest: bool) -> None:
+    """Build the Teams app package: manifest.json and icons, with the bot's id filled in."""
+    from bot.teams import manifest
+
+    if app_id is None:
+        app_id = os.environ.get("TEAMS_APP_ID", "").strip() or None
+    if app_id is None and not print_manifest:
+        raise click.UsageError("Give --app-id (the Azure bot's Microsoft App ID) or set "
+                               "TEAMS_APP_ID.")
+    try:
+        if print_manifest:
+            data = manifest.manifest(app_id or manifest.PLACEHOLDER_ID, host=url)
+            click.echo(manifest.to_json(data), nl=False)
+            return
+        data_zip = manifest.package(app_id or "", host=url)
+    except manifest.PackageError as exc:
+        raise click.BadParameter(str(exc), param_hint="--app-id / --url") from exc
+    with open(out, "wb") as f:
+        f.write(data_zip)
+    click.echo(f"Wrote {out}: upload it in Teams (Apps → Manage your apps → Upload an app) "
+               "or in the Teams Developer Portal.", err=True)
