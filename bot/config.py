@@ -43,6 +43,7 @@ class Config:
     teams_app_id: str = ""
     teams_app_password: str = field(default="", repr=False)
     teams_tenant_id: str = ""
+    teams_allow_unauthenticated: bool = False  # local development only, never with an app id
     secret_key: str = field(default="", repr=False)
 
     @property
@@ -57,6 +58,11 @@ class Config:
     def teams_enabled(self) -> bool:
         return bool(self.teams_app_id and self.teams_app_password)
 
+    @property
+    def teams_on(self) -> bool:
+        """Teams is served: with credentials, or unauthenticated for local development."""
+        return self.teams_enabled or self.teams_allow_unauthenticated
+
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
         env = os.environ if env is None else env
@@ -65,8 +71,9 @@ class Config:
         }
         if "admins" in values:
             values["admins"] = parse_admins(str(values["admins"]))
-        if "day_first" in values:
-            values["day_first"] = str(values["day_first"]).lower() in ("1", "true", "yes")
+        for flag in ("day_first", "teams_allow_unauthenticated"):
+            if flag in values:
+                values[flag] = str(values[flag]).strip().lower() in ("1", "true", "yes", "on")
         if "port" in values:
             values["port"] = _port(str(values["port"]))
         values.update({k: v for k, v in overrides.items() if v is not None})
@@ -93,6 +100,12 @@ class Config:
             raise ConfigError("SLACK_BOT_TOKEN should be a bot token starting with xoxb-.")
         if self.slack_app_token and not self.slack_app_token.startswith("xapp-"):
             raise ConfigError("SLACK_APP_TOKEN should be an app-level token starting with xapp-.")
+        if bool(self.teams_app_id) != bool(self.teams_app_password):
+            raise ConfigError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD (the Azure "
+                              "bot's app id and a client secret of its app registration).")
+        if self.teams_allow_unauthenticated and self.teams_app_id:
+            raise ConfigError("TEAMS_ALLOW_UNAUTHENTICATED is for local development without "
+                              "credentials; unset it when TEAMS_APP_ID is set.")
 
     def is_admin(self, *ids: str) -> bool:
         return any(i and i.lower() in self.admins for i in ids)
@@ -146,6 +159,7 @@ ENV: dict[str, str] = {
     "teams_app_id": "TEAMS_APP_ID",
     "teams_app_password": "TEAMS_APP_PASSWORD",
     "teams_tenant_id": "TEAMS_TENANT_ID",
+    "teams_allow_unauthenticated": "TEAMS_ALLOW_UNAUTHENTICATED",
 }
 
 
