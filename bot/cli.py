@@ -138,6 +138,50 @@ def _slack_auth_test(config: Config) -> str:
 
 
 @main.command()
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="Port to listen on (default: PORT or 3000).")
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind; 0.0.0.0 to accept connections from other machines.")
+@click.option("--socket-mode", is_flag=True,
+              help="Reach Slack through Socket Mode (needs SLACK_APP_TOKEN), no public URL.")
+@click.option("--threads", type=click.IntRange(1, 64), default=None,
+              help="Threads for blocking work: Zoom calls, SQLite (default: "
+                   "SECUREMEET_THREADS or 16).")
+def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -> None:
+    """Serve Slack, Zoom webhooks, Teams and /healthz over HTTP (uvicorn, one worker)."""
+    from bot import server
+    from bot.slack import SocketModeUnavailable
+
+    with services(port=port) as built:
+        try:
+            app_port = built.config.port
+            mode = "sandbox" if built.config.sandbox else "live"
+            click.echo(f"SecureMeet ({mode}) on http://{host}:{app_port} — /healthz, "
+                       f"/slack/events{' (Slack via Socket Mode)' if socket_mode else ''}",
+                       err=True)
+            server.serve(built, host=host, port=app_port, socket_mode=socket_mode,
+                         threads=threads)
+        except SocketModeUnavailable as exc:
+            raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
+@click.option("--url", default=None, metavar="https://HOST",
+              help="The server's public base URL (Slack posts to URL/slack/events).")
+@click.option("--socket-mode", is_flag=True, help="A Socket Mode app: no request URLs.")
+def manifest(url: str | None, socket_mode: bool) -> None:
+    """Print the Slack app manifest (YAML) to create the app from."""
+    from bot.slack.manifest import PLACEHOLDER_URL, to_yaml
+
+    if url is None and not socket_mode:
+        url = PLACEHOLDER_URL
+    try:
+        click.echo(to_yaml(url, socket_mode=socket_mode), nl=False)
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from exc
+
+
+@main.command()
 @click.option("--window", "-w", default="30d", show_default=True, metavar="7d|30d|90d|all",
               help="Whole UTC days ending today (any Nd up to 366d), or all.")
 @click.option("--json", "as_json", is_flag=True,

@@ -1,0 +1,195 @@
+"""The one ASGI server: every front end's routes on one Starlette app, run by uvicorn.
+
+Routes (the contract in ``../shared/DESIGN.md``)::
+
+    GET  /healthz         200 JSON: status, mode (sandbox | live), version, front ends
+    POST /slack/events    Slack: slash command, buttons, App Home (bot/slack)
+    POST /zoom/webhook    Zoom webhooks (bot/zoom/webhooks.py)      — see FRONT_ENDS
+    POST /api/messages    Microsoft Teams (bot/teams)                — see FRONT_ENDS
+
+Each front end is a function ``front_end(services, **options) -> FrontEnd``: its routes,
+whether it is on, and optional start-up and shutdown coroutines (a Socket Mode
+connection, draining replies in progress). A front end whose secrets are missing is
+off: it logs one line saying how to turn it on, and its route answers 503 with a JSON
+body saying the same, so the rest of the server still starts.
+
+Every request body is capped (:data:`MAX_BODY`, 64 KiB → 413): Slack, Zoom and Teams
+send a few KiB at most. Blocking work runs on :mod:`bot.pool`, never on the loop.
+``serve()`` runs one uvicorn worker; SIGTERM/SIGINT stop accepting, let requests in
+flight finish, then let each front end finish the replies it has started.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import logging
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import dataclass, field
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse, Response
+from starlette.routing import BaseRoute, Route
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from bot import pool
+
+log = logging.getLogger("securemeet.server")
+
+MAX_BODY = 64 * 1024
+DEFAULT_PORT = 3000
+GRACEFUL_SECONDS = 30
+
+
+@dataclass
+class FrontEnd:
+    name: str  # slack | zoom_webhook | teams
+    status: str  # "off", or how it is reached: "http", "socket mode"
+    routes: list[BaseRoute] = field(default_factory=list)
+    reason: str = ""  # when off: why, and how to turn it on
+    startup: Callable[[], Awaitable[Any]] | None = None
+    shutdown: Callable[[], Awaitable[Any]] | None = None
+
+    @property
+    def enabled(self) -> bool:
+        return self.status != "off"
+
+
+def front_ends(services: Any, *, socket_mode: bool = False) -> list[FrontEnd]:
+    """Every front end, in a fixed order. Add new ones here, explicitly."""
+    from bot import slack
+
+    found = [slack.front_end(services, socket_mode=socket_mode)]
+    # Zoom webhooks (issue 8): POST /zoom/webhook. Add here, e.g.
+    #   from bot.zoom import webhooks; found.append(webhooks.front_end(services))
+    # Microsoft Teams (issue 9): POST /api/messages. Add here, e.g.
+    #   from bot import teams; found.append(teams.front_end(services))
+    return found
+
+
+def unavailable(path: str, name: str, message: str) -> Route:
+    """A route for a front end that is off: 503 with a JSON body that says why."""
+    async def endpoint(request: Request) -> Response:
+        return JSONResponse({"ok": False, "error": f"{name}_not_configured",
+                             "message": message}, status_code=503)
+    return Route(path, endpoint, methods=["POST"])
+
+
+def package_version() -> str:
+    try:
+        return version("securemeet")
+    except PackageNotFoundError:
+        return "0+unknown"
+
+
+def create_app(services: Any, *, socket_mode: bool = False,
+               ends: list[FrontEnd] | None = None, max_body: int = MAX_BODY) -> Starlette:
+    """The ASGI app for ``services`` (built by :func:`bot.app.build`)."""
+    ends = front_ends(services, socket_mode=socket_mode) if ends is None else ends
+    config = services.config
+    health = {
+        "status": "ok",
+        "mode": "sandbox" if config.sandbox else "live",
+        "version": package_version(),
+        "front_ends": {f.name: f.status for f in ends},
+    }
+
+    async def healthz(request: Request) -> Response:
+        return JSONResponse(health)
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        for end in ends:
+            if not end.enabled:
+                log.warning("%s front end off: %s", end.name, end.reason or "not configured")
+        for end in ends:
+            if end.startup is not None:
+                await end.startup()
+        try:
+            yield
+        finally:
+            for end in reversed(ends):
+                if end.shutdown is not None:
+                    try:
+                        await end.shutdown()
+                    except Exception:
+                        log.exception("%s front end did not shut down cleanly", end.name)
+            pool.shutdown(wait=True)
+
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    for end in ends:
+        routes += end.routes
+    app = Starlette(routes=routes, lifespan=lifespan)
+    app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.state.services = services
+    app.state.front_ends = ends
+    return app
+
+
+class BodyTooLarge(Exception):
+    pass
+
+
+class BodyLimit:
+    """Pure ASGI middleware: a body over ``max_bytes`` gets 413, whatever its headers say."""
+
+    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY) -> None:
+        self.app = app
+        self.max_bytes = max_bytes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        declared = dict(scope.get("headers") or []).get(b"content-length")
+        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
+            await self.too_large(send)
+            return
+        seen = 0
+        started = False
+
+        async def limited_receive() -> Message:
+            nonlocal seen
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > self.max_bytes:
+                    raise BodyTooLarge()
+            return message
+
+        async def watched_send(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        try:
+            await self.app(scope, limited_receive, watched_send)
+        except BodyTooLarge:
+            if not started:
+                await self.too_large(send)
+
+    async def too_large(self, send: Send) -> None:
+        body = json.dumps({"ok": False, "error": "request_too_large",
+                           "message": f"Request bodies are limited to {self.max_bytes} bytes."})
+        await send({"type": "http.response.start", "status": 413,
+                    "headers": [(b"content-type", b"application/json"),
+                                (b"connection", b"close")]})
+        await send({"type": "http.response.body", "body": body.encode()})
+
+
+def serve(services: Any, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+          socket_mode: bool = False, threads: int | None = None) -> None:
+    """Run the server until SIGINT/SIGTERM (one uvicorn worker, graceful shutdown)."""
+    import uvicorn
+
+    if threads:
+        pool.configure(threads)
+    app = create_app(services, socket_mode=socket_mode)
+    config = uvicorn.Config(app, host=host, port=port, workers=1, log_config=None,
+                            lifespan="on", backlog=2048, proxy_headers=True,
+                            timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
+    uvicorn.Server(config).run()

@@ -1,0 +1,59 @@
+"""Slack: ``/securemeet``, its buttons and the App Home tab, on a Bolt ``AsyncApp``.
+
+:func:`front_end` plugs Slack into :mod:`bot.server`: over HTTP (``POST /slack/events``)
+or, with ``socket_mode``, over a Socket Mode connection opened at server start-up.
+Without ``SLACK_BOT_TOKEN``/``SLACK_SIGNING_SECRET`` Slack is off and the route
+answers 503 with a JSON body saying how to turn it on.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from starlette.routing import Route
+
+from bot.server import FrontEnd, unavailable
+
+log = logging.getLogger("securemeet.slack")
+
+PATH = "/slack/events"
+OFF = ("Slack is not configured: set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET "
+       "(see README, 'Install the Slack app').")
+SOCKET = "Slack is connected through Socket Mode; this HTTP endpoint is not used."
+
+
+class SocketModeUnavailable(ValueError):
+    """``--socket-mode`` without the app-level token it needs."""
+
+
+def front_end(services: Any, *, socket_mode: bool = False) -> FrontEnd:
+    config = services.config
+    if not config.slack_enabled:
+        return FrontEnd("slack", "off", [unavailable(PATH, "slack", OFF)], reason=OFF)
+    if socket_mode and not config.slack_app_token:
+        raise SocketModeUnavailable(
+            "Socket Mode needs SLACK_APP_TOKEN: an app-level token (xapp-…) with the "
+            "connections:write scope, made under the app's Basic Information → App-Level "
+            "Tokens. Or run `securemeet serve` without --socket-mode behind a public URL.")
+    from bot.slack.app import SlackBot
+
+    bot = SlackBot(services)
+    if not socket_mode:
+        return FrontEnd("slack", "http", [Route(PATH, bot.endpoint, methods=["POST"])],
+                        startup=bot.start, shutdown=bot.stop)
+    from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
+
+    handler = AsyncSocketModeHandler(bot.app, config.slack_app_token)
+
+    async def start() -> None:
+        await bot.start()
+        await handler.connect_async()
+        log.warning("Slack: connected through Socket Mode")
+
+    async def stop() -> None:
+        await handler.close_async()
+        await bot.stop()
+
+    return FrontEnd("slack", "socket mode", [unavailable(PATH, "slack", SOCKET)],
+                    startup=start, shutdown=stop)

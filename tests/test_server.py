@@ -1,0 +1,93 @@
+"""The one ASGI server without Slack credentials: health, a friendly 503, the body limit."""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+import requests
+from click.testing import CliRunner
+from starlette.responses import PlainTextResponse
+from starlette.routing import Route
+
+from bot.app import build
+from bot.cli import main
+from bot.config import Config
+from bot.server import MAX_BODY, FrontEnd, create_app
+from tests.asgi_thread import ServerThread
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    services = build(Config.from_env({}, db_path=str(tmp_path / "sm.db")))
+    yield services
+    services.close()
+
+
+def test_sandbox_without_slack_starts_and_says_why(sandbox, caplog):
+    caplog.set_level(logging.WARNING, logger="securemeet.server")
+    with ServerThread(create_app(sandbox)) as server:
+        health = requests.get(server.url + "/healthz", timeout=5)
+        assert health.status_code == 200
+        body = health.json()
+        assert body["status"] == "ok" and body["mode"] == "sandbox"
+        assert body["front_ends"]["slack"] == "off" and body["version"]
+        slack = requests.post(server.url + "/slack/events", data="x=1", timeout=5)
+        assert slack.status_code == 503
+        assert slack.json()["error"] == "slack_not_configured"
+        assert "SLACK_BOT_TOKEN" in slack.json()["message"]
+    off = [r.getMessage() for r in caplog.records if "front end off" in r.getMessage()]
+    assert len(off) == 1 and off[0].startswith("slack front end off: Slack is not configured")
+
+
+def test_oversized_bodies_get_413_whatever_the_headers_say(sandbox):
+    async def echo(request):
+        return PlainTextResponse(str(len(await request.body())))
+
+    reader = FrontEnd("echo", "http", [Route("/echo", echo, methods=["POST"])])
+    with ServerThread(create_app(sandbox, ends=[reader])) as server:
+        big = b"a" * (MAX_BODY + 1)
+        declared = requests.post(server.url + "/echo", data=big, timeout=5)
+        assert declared.status_code == 413
+
+        def chunks():  # no Content-Length: chunked transfer encoding
+            for _ in range(MAX_BODY // 1024 + 2):
+                yield b"b" * 1024
+
+        streamed = requests.post(server.url + "/echo", data=chunks(), timeout=5)
+        assert streamed.status_code == 413
+        assert streamed.json()["error"] == "request_too_large"
+        assert requests.post(server.url + "/echo", data=b"c" * MAX_BODY, timeout=5).text == str(
+            MAX_BODY)
+
+
+def test_front_ends_add_routes_and_hooks(sandbox):
+    events: list[str] = []
+
+    async def hello(request):
+        return PlainTextResponse("hi")
+
+    async def up():
+        events.append("up")
+
+    async def down():
+        events.append("down")
+
+    extra = FrontEnd("teams", "http", [Route("/api/messages", hello, methods=["POST"])],
+                     startup=up, shutdown=down)
+    with ServerThread(create_app(sandbox, ends=[extra])) as server:
+        assert requests.post(server.url + "/api/messages", timeout=5).text == "hi"
+        assert requests.get(server.url + "/healthz", timeout=5).json()["front_ends"] == {
+            "teams": "http"}
+    assert events == ["up", "down"]
+
+
+def test_socket_mode_without_app_token_is_a_clear_error(tmp_path, monkeypatch):
+    for key in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "SLACK_APP_TOKEN"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SECUREMEET_DB", str(tmp_path / "sm.db"))
+    monkeypatch.setenv("SLACK_BOT_TOKEN", "xoxb-test")
+    monkeypatch.setenv("SLACK_SIGNING_SECRET", "secret")
+    result = CliRunner().invoke(main, ["serve", "--socket-mode", "--port", "3999"])
+    assert result.exit_code == 1
+    assert "SLACK_APP_TOKEN" in result.output and "xapp-" in result.output
