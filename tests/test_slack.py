@@ -1,0 +1,366 @@
+"""Slack end to end over real HTTP: the server on 127.0.0.1, a fake Slack, the Zoom emulator.
+
+Requests are signed exactly as Slack signs them (``tests/slack_fake.py``); the server
+is the real ASGI app built by the composition root, with Zoom credentials pointing at
+the emulator and ``SLACK_API_URL`` at the fake. Nothing of ours is mocked. Every log
+record of the run (at DEBUG, without the redacting filter) is kept for the leak scan.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+
+from bot.app import build
+from bot.config import Config
+from bot.server import create_app
+from bot.zoom.emulator import ZoomEmulator
+from tests.asgi_thread import ServerThread
+from tests.slack_fake import (
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    TEAM_ID,
+    FakeSlack,
+    action_body,
+    event_body,
+    signed_headers,
+    slash_body,
+)
+
+HOST, OTHER, ADMIN = "UHOST", "UOTHER", "UADMIN"
+PASSCODES: list[str] = []  # every passcode handed out in this module, for the leak scans
+
+
+class Records(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(logging.DEBUG)
+        self.lines: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        text = record.getMessage()
+        if record.exc_info:
+            text += "\n" + logging.Formatter().formatException(record.exc_info)
+        self.lines.append(f"{record.name} {text}")
+
+
+@pytest.fixture(scope="module")
+def logs() -> Iterator[Records]:
+    handler = Records()
+    root = logging.getLogger()
+    old = root.level
+    root.addHandler(handler)
+    root.setLevel(logging.DEBUG)
+    yield handler
+    root.removeHandler(handler)
+    root.setLevel(old)
+
+
+@pytest.fixture(scope="module")
+def slack() -> Iterator[FakeSlack]:
+    with FakeSlack() as fake:
+        fake.add_user(HOST, email="host@example.com", tz="Asia/Kolkata", name="Hana Host")
+        fake.add_user(OTHER, email="other@example.com", tz="Europe/London")
+        fake.add_user(ADMIN, email="boss@example.com", is_admin=True)
+        fake.add_user("UNOMAIL", email=None)
+        fake.add_user("UNOZOOM", email="stranger@elsewhere.test")
+        yield fake
+
+
+@pytest.fixture(scope="module")
+def emulator() -> Iterator[ZoomEmulator]:
+    with ZoomEmulator(auto_users=False) as zoom:
+        for email in ("host@example.com", "other@example.com", "boss@example.com"):
+            zoom.add_user(email)
+        yield zoom
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, slack, emulator, logs) -> Iterator[ServerThread]:
+    env = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
+        "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
+        "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
+        "SECUREMEET_DB": str(tmp_path_factory.mktemp("slack") / "securemeet.db"),
+    }
+    services = build(Config.from_env(env))
+    try:
+        with ServerThread(create_app(services)) as running:
+            running.services = services  # type: ignore[attr-defined]
+            yield running
+    finally:
+        services.close()
+
+
+@pytest.fixture(autouse=True)
+def no_latency(emulator):
+    emulator.set_latency(0)
+    yield
+    emulator.set_latency(0)
+
+
+# --- helpers -------------------------------------------------------------------------------
+def post(server: ServerThread, body: str, headers: dict[str, str] | None = None
+         ) -> requests.Response:
+    return requests.post(server.url + "/slack/events", data=body.encode(),
+                         headers=headers if headers is not None else signed_headers(body),
+                         timeout=10)
+
+
+def command(server, slack, text: str, user: str = HOST) -> tuple[requests.Response, str]:
+    url = slack.response_url(user)
+    return post(server, slash_body(text, user_id=user, response_url=url)), url
+
+
+def reply_to(server, slack, text: str, user: str = HOST, timeout: float = 20) -> dict[str, Any]:
+    ack, url = command(server, slack, text, user)
+    assert ack.status_code == 200, ack.text
+    (message,) = slack.wait_for_response(url, timeout=timeout)
+    collect_passcodes(message)
+    return message
+
+
+def collect_passcodes(message: dict[str, Any]) -> None:
+    PASSCODES.extend(re.findall(r"\*Passcode\*\\n`([^`]+)`", json.dumps(message)))
+
+
+def schedule(server, slack, user: str = HOST, topic: str = "Budget review") -> tuple[int, dict]:
+    message = reply_to(server, slack, f"tomorrow 3pm for 45m {topic}", user)
+    button = next(e for b in message["blocks"] if b["type"] == "actions"
+                  for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
+    return int(button["value"]), message
+
+
+def click(server, slack, user: str, name: str, value: str, *, home: bool = False
+          ) -> tuple[requests.Response, str | None]:
+    url = None if home else slack.response_url(f"{user}-{name}")
+    body = action_body(user_id=user, action_id=f"securemeet:{name}:0", value=value,
+                       response_url=url, container="view" if home else "message")
+    return post(server, body), url
+
+
+def text_of(message: dict[str, Any]) -> str:
+    return json.dumps(message, ensure_ascii=False)
+
+
+# --- the slash command ---------------------------------------------------------------------
+def test_ack_is_fast_while_zoom_is_slow_and_the_reply_is_private(server, slack, emulator):
+    emulator.set_latency(1.0)
+    started = time.perf_counter()
+    ack, url = command(server, slack, "tomorrow 3pm for 45m Budget review")
+    acked = time.perf_counter() - started
+    assert ack.status_code == 200
+    assert acked < 0.5, f"ack took {acked:.2f} s with Zoom answering in 1 s"
+    assert ack.json() == {"text": "⏳ Working on it…", "response_type": "ephemeral"}
+
+    (message,) = slack.wait_for_response(url, timeout=30)
+    collect_passcodes(message)
+    assert time.perf_counter() - started > 1.0  # the reply did wait for Zoom
+    assert message["response_type"] == "ephemeral"
+    body = text_of(message)
+    fields = {f["text"].split("\n")[0].strip("*"): f["text"].split("\n", 1)[1]
+              for b in message["blocks"] if "fields" in b for f in b["fields"]}
+    meeting_id = int(re.sub(r"\D", "", fields["Meeting ID"]))
+    meeting = emulator.meetings[meeting_id]
+    assert fields["Join link"] == f"<{meeting['join_url']}>"
+    assert fields["Passcode"] == f"`{meeting['password']}`"
+    assert meeting["password"] not in message["text"]  # not even in the fallback text
+    assert "Asia/Kolkata" in meeting.get("timezone", "") or "IST" in fields["When"]
+    for mark in ("✓ *Waiting room on*", "☐ *Share the link privately*",
+                 "☐ *Lock once everyone is in*"):
+        assert mark in body
+    settings = meeting["settings"]
+    assert settings["waiting_room"] is True and settings["join_before_host"] is False
+    assert settings["use_pmi"] is False and settings["auto_recording"] == "none"
+    assert meeting["host_email"] == "host@example.com"
+
+
+def test_help_is_answered_in_the_ack_itself(server, slack):
+    for text in ("", "help"):
+        ack, url = command(server, slack, text)
+        assert ack.status_code == 200
+        body = ack.json()
+        assert body["response_type"] == "ephemeral"
+        assert "audit" in text_of(body) and "tomorrow 3pm" in text_of(body)
+    time.sleep(0.3)
+    assert slack.responses(url) == []  # nothing else follows
+
+
+def test_unreadable_text_gets_a_private_error_with_examples(server, slack):
+    message = reply_to(server, slack, "blah blah")
+    assert message["response_type"] == "ephemeral"
+    assert "/securemeet tomorrow 3pm" in text_of(message)
+    assert message["blocks"][0]["text"]["text"].startswith("⚠️")
+
+
+# --- signatures ----------------------------------------------------------------------------
+def test_bad_missing_or_stale_signatures_get_401_and_create_nothing(server, slack, emulator):
+    before = len(emulator.meetings)
+    url = slack.response_url("forged")
+    body = slash_body("tomorrow 3pm for 45m Forged", user_id=HOST, response_url=url)
+    stale = int(time.time()) - 6 * 60
+    attempts = {
+        "wrong secret": signed_headers(body, secret="not-the-secret"),
+        "missing": {"Content-Type": "application/x-www-form-urlencoded"},
+        "stale": signed_headers(body, timestamp=stale),  # correctly signed, 6 min old
+        "future": signed_headers(body, timestamp=int(time.time()) + 6 * 60),
+        "tampered": signed_headers(body.replace("Forged", "Other")),
+    }
+    for name, headers in attempts.items():
+        response = post(server, body, headers)
+        assert response.status_code == 401, name
+    time.sleep(0.5)
+    assert len(emulator.meetings) == before
+    assert slack.responses(url) == []
+
+
+def test_a_replayed_command_creates_one_meeting(server, slack, emulator):
+    before = len(emulator.meetings)
+    url = slack.response_url("replay")
+    body = slash_body("tomorrow 3pm for 45m Replayed", user_id=HOST, response_url=url)
+    headers = signed_headers(body)
+    assert post(server, body, headers).status_code == 200
+    assert post(server, body, headers).status_code == 200
+    slack.wait_for_response(url)
+    time.sleep(0.5)
+    assert len(slack.responses(url)) == 1
+    assert len(emulator.meetings) == before + 1
+
+
+# --- who is asking -------------------------------------------------------------------------
+def test_profile_is_looked_up_once_and_cached(server, slack):
+    calls = lambda: [c for c in slack.calls_to("users.info") if c.data.get("user") == OTHER]  # noqa: E731
+    reply_to(server, slack, "tomorrow 3pm for 45m One", OTHER)
+    reply_to(server, slack, "tomorrow 3pm for 45m Two", OTHER)
+    assert len(calls()) == 1
+    person = server.services.store.get_person(f"slack:{TEAM_ID}:{OTHER}")
+    assert person.email == "other@example.com" and person.tz == "Europe/London"
+
+
+def test_a_user_without_an_email_is_told_why(server, slack, emulator):
+    before = len(emulator.meetings)
+    message = reply_to(server, slack, "tomorrow 3pm for 45m X", "UNOMAIL")
+    assert "users:read.email" in text_of(message) and "email" in message["text"]
+    assert len(emulator.meetings) == before
+
+
+def test_an_email_that_is_not_a_zoom_user_is_explained(server, slack, emulator):
+    before = len(emulator.meetings)
+    message = reply_to(server, slack, "tomorrow 3pm for 45m X", "UNOZOOM")
+    assert "not a user of this organisation's Zoom account" in text_of(message)
+    assert len(emulator.meetings) == before
+
+
+# --- buttons -------------------------------------------------------------------------------
+def test_only_the_host_or_an_admin_can_end_a_meeting(server, slack, emulator):
+    meeting_id, _ = schedule(server, slack)
+    emulator.start_meeting(meeting_id)
+
+    ack, url = click(server, slack, OTHER, "end", str(meeting_id))
+    assert ack.status_code == 200
+    (refused,) = slack.wait_for_response(url)
+    assert refused["response_type"] == "ephemeral" and refused["replace_original"] is False
+    assert "can't end" in text_of(refused)
+    assert not emulator.meetings[meeting_id].get("ended_by_api")
+
+    ack, url = click(server, slack, HOST, "end", str(meeting_id))
+    (ended,) = slack.wait_for_response(url)
+    assert ended["replace_original"] is True and "Ended for all" in text_of(ended)
+    assert emulator.meetings[meeting_id]["ended_by_api"] is True
+
+    other_id, _ = schedule(server, slack, OTHER, "Someone else's")
+    ack, url = click(server, slack, ADMIN, "end", str(other_id))  # a Slack workspace admin
+    slack.wait_for_response(url)
+    assert emulator.meetings[other_id]["ended_by_api"] is True
+
+
+def test_audit_and_fix_buttons_reach_the_audit_command(server, slack, emulator):
+    meeting_id, _ = schedule(server, slack)
+    _, url = click(server, slack, HOST, "audit", str(meeting_id))
+    (audit,) = slack.wait_for_response(url)
+    assert audit["response_type"] == "ephemeral" and audit["replace_original"] is False
+    assert "Waiting room" in text_of(audit)
+    _, url = click(server, slack, OTHER, "audit", str(meeting_id))
+    (refused,) = slack.wait_for_response(url)
+    assert "can't audit" in text_of(refused)
+    _, url = click(server, slack, HOST, "fix", f"{meeting_id}:waiting-room")
+    (fixed,) = slack.wait_for_response(url)
+    assert fixed["response_type"] == "ephemeral"
+    collect_passcodes(fixed)
+
+
+def test_add_to_calendar_sends_an_ics_to_the_users_dm(server, slack):
+    meeting_id, message = schedule(server, slack, topic="Calendar me")
+    _, url = click(server, slack, HOST, "calendar", str(meeting_id))
+    (note,) = slack.wait_for_response(url)
+    assert "direct message" in text_of(note)
+    upload = slack.wait_for(lambda s: [c for c in s.calls_to("upload")
+                                       if b"Calendar me" in c.raw])
+    ics = upload[-1].raw.decode()
+    assert ics.startswith("BEGIN:VCALENDAR") and f"UID:{meeting_id}@securemeet" in ics
+    assert not any(p in ics for p in PASSCODES) and "pwd=" not in ics
+    complete = slack.calls_to("files.completeUploadExternal")[-1]
+    assert complete.data["channel_id"] == f"D{HOST}"
+
+
+def test_home_tab_buttons_answer_in_a_dm_without_secrets(server, slack, emulator):
+    meeting_id, _ = schedule(server, slack, topic="Home button")
+    before = len(slack.calls_to("chat.postMessage"))
+    ack, _ = click(server, slack, HOST, "end", str(meeting_id), home=True)
+    assert ack.status_code == 200
+    posted = slack.wait_for(lambda s: s.calls_to("chat.postMessage")[before:])
+    assert posted[0].data["channel"] == f"D{HOST}"
+    assert emulator.meetings[meeting_id]["ended_by_api"] is True
+    slack.wait_for(lambda s: s.calls_to("views.publish"))  # the Home tab is refreshed
+
+
+# --- App Home ------------------------------------------------------------------------------
+def test_app_home_lists_upcoming_meetings_and_duties(server, slack):
+    schedule(server, slack, topic="Shown at home")
+    before = len(slack.calls_to("views.publish"))
+    body = event_body({"type": "app_home_opened", "user": HOST, "channel": "D1", "tab": "home",
+                       "event_ts": f"{time.time():.6f}"})
+    response = post(server, body, signed_headers(body, content_type="application/json"))
+    assert response.status_code == 200
+    publish = slack.wait_for(lambda s: s.calls_to("views.publish")[before:])[0]
+    assert publish.data["user_id"] == HOST
+    view = publish.data["view"]
+    view = json.loads(view) if isinstance(view, str) else view
+    text = json.dumps(view, ensure_ascii=False)
+    assert view["type"] == "home" and "Shown at home" in text
+    assert "Left to do" in text and "Lock once everyone is in" in text
+    assert len(view["blocks"]) <= 100
+
+
+# --- delivery ------------------------------------------------------------------------------
+def test_slack_429_on_the_response_url_is_retried(server, slack):
+    url = slack.response_url("ratelimited")
+    slack.fail(url.rsplit("/", 1)[-1], times=1, status=429, retry_after="0")
+    ack = post(server, slash_body("tomorrow 3pm for 45m Busy Slack", user_id=HOST,
+                                  response_url=url))
+    assert ack.status_code == 200
+    slack.wait_for(lambda s: len(s.responses(url)) >= 2, timeout=20)
+    first, second = slack.responses(url)
+    assert first == second  # the same message, delivered on the second try
+    collect_passcodes(second)
+
+
+def test_the_passcode_is_in_no_public_message_and_no_log_line(server, slack, logs):
+    reply_to(server, slack, "tomorrow 3pm for 45m Leak check")
+    assert PASSCODES, "no passcode was handed out in this module"
+    public = " ".join(c.raw.decode(errors="replace")
+                      for c in slack.calls_to("chat.postMessage"))
+    log_text = "\n".join(logs.lines)
+    # the capture works: Bolt's DEBUG lines and the Zoom client's lines are in it
+    assert "slack_bolt Running listener: on_command" in log_text
+    assert "securemeet.zoom zoom POST /users/" in log_text
+    for code in set(PASSCODES):
+        assert code not in public
+        assert code not in log_text, f"passcode found in a log line: {code}"
