@@ -7,12 +7,15 @@ store). Keeping them narrow is what lets a PostgreSQL store or a fake stand in.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from commands.stats_model import StatsFigures
+
+if TYPE_CHECKING:  # commands.live imports Event from here
+    from commands.live import LiveState, TimelineEntry, Watch
 
 MeetingId = int
 Json = dict[str, Any]
@@ -125,3 +128,25 @@ class Store(Protocol):
         """Figures for the UTC days from ``since``'s to ``until``'s, both inclusive
         (``since=None``: from the first record). See :mod:`commands.stats_model`."""
         ...
+
+
+class LiveStore(Protocol):
+    """What live host duties (Zoom webhooks) need besides :class:`Store`; see
+    ``storage/live.py``. A save is a compare-and-set on ``version`` that also claims the
+    webhook's de-duplication key, all in one transaction."""
+
+    def live_watch(self, meeting_id: MeetingId) -> Watch | None:
+        """Whom to nudge: who scheduled the meeting, else who last audited it; None when
+        SecureMeet neither scheduled nor audited it (its events are ignored)."""
+        ...
+
+    def live_state(self, uuid: str) -> tuple[LiveState | None, int]:
+        """The instance's state and version (0: none yet)."""
+        ...
+
+    def live_save(self, state: LiveState, *, version: int, claim: str | None, at: datetime,
+                  timeline: Sequence[TimelineEntry] = (), events: Sequence[Event] = ()) -> str:
+        """``"saved"``, ``"duplicate"`` (claim taken, nothing changed) or ``"conflict"``."""
+        ...
+
+    def live_open(self, *, since: datetime) -> list[LiveState]: ...

@@ -60,4 +60,12 @@ def m003_teams_conversations(db: Database) -> None:
     teams.create(db)
 
 
+@migrations()
+def m004_live_meetings(db: Database) -> None:
+    """Live meetings from Zoom webhooks: state and timeline (``storage/live.py``)."""
+    from storage import live
+
+    live.create(db)
+
+
 SCHEMA_VERSION = len(migrations._migrations)

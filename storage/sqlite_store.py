@@ -10,15 +10,17 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from sqlite_utils import Database
 
+from commands.live import LiveState, TimelineEntry, Watch
 from commands.ports import Event, MeetingRecord, Person
 from commands.stats_model import StatsFigures
+from storage import live as live_db
 from storage import stats as rollups
 from storage import teams
 from storage.schema import migrations
@@ -152,6 +154,24 @@ class SqliteStore:
 
     def teams_users_with_email(self, email: str) -> list[str]:
         return teams.users_with_email(self.db, email)
+
+    # live meetings (Zoom webhooks, storage/live.py) ------------------------------------
+    def live_watch(self, meeting_id: int) -> Watch | None:
+        return live_db.watch(self.db, meeting_id)
+
+    def live_state(self, uuid: str) -> tuple[LiveState | None, int]:
+        return live_db.get(self.db, uuid)
+
+    def live_save(self, state: LiveState, *, version: int, claim: str | None, at: datetime,
+                  timeline: Sequence[TimelineEntry] = (), events: Sequence[Event] = ()) -> str:
+        return live_db.save(self.db, state, version=version, claim=claim, at=at,
+                            timeline=timeline, events=events)
+
+    def live_open(self, *, since: datetime) -> list[LiveState]:
+        return live_db.open_states(self.db, since=since)
+
+    def timeline(self, meeting_id: int) -> list[dict[str, Any]]:
+        return live_db.timeline(self.db, meeting_id)
 
     # audits -------------------------------------------------------------------------
     def add_audit(self, meeting_id: int, actor: str, at: datetime, level: str,
