@@ -19,7 +19,7 @@ connections under bursts)::
         zoom.lock_setting("schedule_meeting.join_before_host", True)
 
 The same controls exist over HTTP under ``/_emulator/`` (``POST fail_next``,
-``latency``, ``users``, ``lock``, ``unlock``, ``user_settings``, ``start_meeting``,
+``delay_next``, ``latency``, ``users``, ``lock``, ``unlock``, ``user_settings``, ``start_meeting``,
 ``expire_tokens``, ``reset``; ``GET meetings``, ``requests``, ``create_count?email=``)
 for tests that run the bot in another process. They are unauthenticated: loopback only.
 Run it alone with ``python -m bot.zoom.emulator --port 9099``.
@@ -39,7 +39,7 @@ import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.zoom.emulator_app import build_app
-from bot.zoom.emulator_state import Failure, ZoomState
+from bot.zoom.emulator_state import Delay, Failure, ZoomState
 
 
 class ZoomEmulator:
@@ -179,6 +179,14 @@ class ZoomEmulator:
             remaining=n, status=status, code=code, message=message,
             retry_after=None if retry_after is None else str(retry_after),
             path_contains=path_contains, method=method, after=after, headers=dict(headers or {})))
+
+    def delay_next(self, n: int = 1, seconds: float = 1.0, *, path_contains: str | None = None,
+                   method: str | None = None) -> None:
+        """Answer the next ``n`` matching requests ``seconds`` late, after acting on them:
+        a client that times out meanwhile does not know that Zoom did what it asked.
+        Matching is as for :meth:`fail_next` (default: ``/v2/`` requests)."""
+        self._state.add_delay(Delay(remaining=n, seconds=seconds, path_contains=path_contains,
+                                    method=method))
 
     def add_user(self, email: str, *, pmi: int | None = None, can_schedule: bool = True,
                  timezone: str = "UTC", user_type: int = 2,

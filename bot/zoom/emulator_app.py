@@ -24,7 +24,7 @@ from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot.zoom.emulator_meetings import ApiError
-from bot.zoom.emulator_state import Failure, ZoomState
+from bot.zoom.emulator_state import Delay, Failure, ZoomState
 
 Handler = Callable[[ZoomState, Request, Any], tuple[int, Any]]
 
@@ -71,7 +71,7 @@ async def _api(state: ZoomState, stopping: threading.Event, request: Request,
         raw = await request.body()  # read first, as a server does, then take its time
     except ClientDisconnect:
         return Response(status_code=400)
-    await _pause(state.latency, stopping)
+    await _pause(state.latency + state.take_delay(request.method, request.url.path), stopping)
     if stopping.is_set() or epoch != state.epoch:
         return _error(ApiError(503, 503, "The emulator was reset or is stopping."))
     failure = state.take_failure(request.method, request.url.path)
@@ -179,6 +179,10 @@ def _control_routes(state: ZoomState) -> list[Route]:
             method=a.get("method"), after=bool(a.get("after", False)),
             headers={str(k): str(v) for k, v in (a.get("headers") or {}).items()}))
 
+    def delay_next(a: dict[str, Any], _: Request) -> None:
+        state.add_delay(Delay(remaining=int(a.get("n", 1)), seconds=float(a["seconds"]),
+                              path_contains=a.get("path_contains"), method=a.get("method")))
+
     def add_user(a: dict[str, Any], _: Request) -> Any:
         email = a.pop("email")
         return state.add_user(email, **a)
@@ -189,6 +193,7 @@ def _control_routes(state: ZoomState) -> list[Route]:
     return [
         Route("/_emulator/fail_next", control(fail_next), methods=["POST"]),
         Route("/_emulator/latency", control(set_latency), methods=["POST"]),
+        Route("/_emulator/delay_next", control(delay_next), methods=["POST"]),
         Route("/_emulator/users", control(add_user), methods=["POST"]),
         Route("/_emulator/lock", control(
             lambda a, _: state.lock_setting(a["path"], a["value"])), methods=["POST"]),

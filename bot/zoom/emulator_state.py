@@ -90,6 +90,21 @@ class Failure:
                         headers=headers)
 
 
+@dataclass
+class Delay:
+    """An injected slow answer: the next ``remaining`` matching requests wait ``seconds``
+    more, then are handled as usual (Zoom acts, the answer comes late)."""
+
+    remaining: int
+    seconds: float
+    path_contains: str | None = None
+    method: str | None = None
+
+    def matches(self, method: str, path: str) -> bool:
+        return Failure(0, path_contains=self.path_contains, method=self.method).matches(
+            method, path)
+
+
 _DEFAULT_MESSAGES = {
     429: "You have reached the maximum per-second rate limit for this API. Try again later.",
     500: "Internal server error.",
@@ -125,6 +140,7 @@ class ZoomState:
         self.locks: dict[str, Any] = {}
         self.tokens: dict[str, float] = {}
         self.failures: list[Failure] = []
+        self.delays: list[Delay] = []
         self.log: list[tuple[str, str, int]] = []
         self.page_tokens: dict[str, tuple[str, str, int, float]] = {}
         self.token_requests = 0
@@ -410,6 +426,19 @@ class ZoomState:
                     self.failures = [f for f in self.failures if f.remaining > 0]
                     return failure
             return None
+
+    def add_delay(self, delay: Delay) -> None:
+        with self._lock:
+            self.delays.append(delay)
+
+    def take_delay(self, method: str, path: str) -> float:
+        with self._lock:
+            for delay in self.delays:
+                if delay.remaining > 0 and delay.matches(method, path):
+                    delay.remaining -= 1
+                    self.delays = [d for d in self.delays if d.remaining > 0]
+                    return delay.seconds
+            return 0.0
 
     def record(self, method: str, path: str, status: int) -> None:
         with self._lock:
