@@ -15,6 +15,7 @@ The tree, so a reader sees at once what can be caught at which level::
         ├── ZoomRateLimited      429 still there after our retries
         ├── ZoomBadRequest       400 / 300 validation the core did not foresee
         └── ZoomUnavailable      5xx, time-outs, refused connections after retries
+            └── ZoomUnconfirmed  a create Zoom may have done: no answer, or a 5xx
 
 Anything that is not a ``UserError`` is a bug: front ends log it with a reference id
 and show "something went wrong (ref …)" instead of a stack trace.
@@ -108,3 +109,9 @@ class ZoomBadRequest(ZoomError):
 
 class ZoomUnavailable(ZoomError):
     default_message = "Zoom is not answering right now. Nothing was created; please try again."
+
+
+class ZoomUnconfirmed(ZoomUnavailable):
+    """A create that Zoom may or may not have carried out (a time-out, a dropped
+    connection, a 5xx after sending it). ``schedule`` looks for the meeting before
+    giving up, so that no meeting is left in Zoom without a record."""

@@ -9,13 +9,15 @@ reply and the record both describe the meeting as Zoom holds it.
 from __future__ import annotations
 
 import logging
+import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
 from commands import passcode, policy, timefmt
 from commands.context import Context, Requester
-from commands.errors import ZoomError, ZoomUnavailable
+from commands.errors import ZoomError, ZoomUnavailable, ZoomUnconfirmed
 from commands.meeting_ref import format_meeting_id
 from commands.meeting_view import build_view, fix_actions, policy_note
 from commands.ports import Event, MeetingRecord
@@ -26,6 +28,8 @@ log = logging.getLogger("securemeet.schedule")
 
 DEFAULT_TOPIC = "SecureMeet meeting"
 OCCURRENCES = 12  # recurring meetings get this many occurrences (Zoom's default is 1)
+FIND_WAITS = (0.0, 1.0, 2.0)  # seconds before each look for a create Zoom did not confirm
+FIND_CANDIDATES = 5  # meetings with the same topic read back, newest first
 _ZOOM_RECURRENCE = {"daily": 1, "weekdays": 2, "weekly": 2, "monthly": 3}
 
 HOST_DUTIES = (
@@ -108,7 +112,7 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
     topic = when.topic or DEFAULT_TOPIC
     code = fresh_passcode(ctx, who.email)
     body = create_body(when, topic, code, ctx.policy_level)
-    created = ctx.zoom.create_meeting(who.email, body)
+    created = create(ctx, who.email, body)
     meeting_id = int(created["id"])
     try:
         meeting = read_back(ctx, meeting_id, fallback=created)
@@ -121,6 +125,39 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
         _undo(ctx, meeting_id)
         raise
     return Scheduled(meeting, findings, overridden)
+
+
+def create(ctx: Context, host: str, body: dict[str, Any]) -> dict[str, Any]:
+    """Create the meeting. When Zoom may have created it without telling us (a time-out,
+    a 5xx), look for it before giving up: a meeting left in Zoom without a record would
+    be an orphan that nobody audits, and trying again would make a second one."""
+    try:
+        return ctx.zoom.create_meeting(host, body)
+    except ZoomUnconfirmed:
+        found = find_created(ctx, host, body)
+        if found is None:
+            raise
+        log.warning("create not confirmed by Zoom, but meeting %s is there: kept", found["id"])
+        return found
+
+
+def find_created(ctx: Context, host: str, body: dict[str, Any], *,
+                 sleep: Callable[[float], Any] = time.sleep) -> dict[str, Any] | None:
+    """The meeting a create made, if Zoom holds it: the host's meeting with the same topic
+    and the passcode we chose, which is fresh for this meeting and so identifies it."""
+    for wait in FIND_WAITS:
+        sleep(wait)
+        try:
+            listed = ctx.zoom.list_meetings(host, "scheduled")
+            same = [m for m in listed if m.get("topic") == body["topic"] and m.get("id")]
+            same.sort(key=lambda m: str(m.get("created_at") or ""), reverse=True)
+            for item in same[:FIND_CANDIDATES]:
+                meeting = ctx.zoom.get_meeting(int(item["id"]))
+                if meeting.get("password") == body["password"]:
+                    return meeting
+        except ZoomError as exc:
+            log.info("looking for an unconfirmed create failed: %s", type(exc).__name__)
+    return None
 
 
 def read_back(ctx: Context, meeting_id: int, *, fallback: dict[str, Any]) -> dict[str, Any]:

@@ -46,6 +46,7 @@ from commands.errors import (
     ZoomError,
     ZoomRateLimited,
     ZoomUnavailable,
+    ZoomUnconfirmed,
 )
 from commands.ports import Json, MeetingId
 
@@ -199,7 +200,7 @@ class ZoomClient:
             if outcome.acted and not repeatable:
                 log.warning("zoom %s %s: no confirmation (%s); not repeating a create",
                             method, path, outcome.error.status or "no answer")
-                raise ZoomUnavailable(NOT_CONFIRMED, code=outcome.error.code,
+                raise ZoomUnconfirmed(NOT_CONFIRMED, code=outcome.error.code,
                                       status=outcome.error.status)
             if retries >= self._max_retries:
                 log.warning("zoom %s %s: giving up after %d attempts", method, path, retries + 1)
@@ -291,7 +292,8 @@ def _payload(response: requests.Response) -> Any:
 def _json(response: requests.Response, *, unreadable: str = UNAVAILABLE) -> Json:
     payload = _payload(response)
     if not isinstance(payload, dict):
-        raise ZoomUnavailable(unreadable, status=response.status_code)
+        error = ZoomUnconfirmed if unreadable == NOT_CONFIRMED else ZoomUnavailable
+        raise error(unreadable, status=response.status_code)
     return payload
 
 
