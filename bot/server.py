@@ -60,13 +60,12 @@ class FrontEnd:
 
 def front_ends(services: Any, *, socket_mode: bool = False) -> list[FrontEnd]:
     """Every front end, in a fixed order. Add new ones here, explicitly."""
-    from bot import slack
+    from bot import slack, teams
 
     found = [slack.front_end(services, socket_mode=socket_mode)]
     # Zoom webhooks (issue 8): POST /zoom/webhook. Add here, e.g.
     #   from bot.zoom import webhooks; found.append(webhooks.front_end(services))
-    # Microsoft Teams (issue 9): POST /api/messages. Add here, e.g.
-    #   from bot import teams; found.append(teams.front_end(services))
+    found.append(teams.front_end(services))  # POST /api/messages
     return found
 
 

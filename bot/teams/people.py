@@ -1,0 +1,159 @@
+"""Who is asking in Teams: an activity's sender → the core's ``Requester``.
+
+- Identity: ``from.aadObjectId`` (the Entra object id), so the user id is
+  ``teams:{aadObjectId}``; the Teams id (``29:…``) changes per bot and is only an address.
+- Email (the Zoom host identity): the Teams member API, ``GET {serviceUrl}/v3/
+  conversations/{id}/members/{29:…}`` → ``email``, else ``userPrincipalName``.
+  Cached in the store's ``people`` table for :data:`TTL`; if Teams cannot be reached,
+  a stale cached answer is still used (with a warning) rather than failing.
+- Time zone: the ``clientInfo`` entity Teams clients attach to messages (IANA name);
+  without one, the cached zone, else ``SECUREMEET_DEFAULT_TZ``.
+- Admin: ``SECUREMEET_ADMINS`` by email, AAD object id or ``teams:…`` id.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from dataclasses import replace
+from datetime import UTC, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from bot.pool import run_blocking
+from commands.context import Requester
+from commands.errors import UserError
+from commands.ports import Person
+
+log = logging.getLogger("securemeet.teams")
+
+TTL = timedelta(hours=12)
+
+NO_ID = ("SecureMeet can't tell who you are: Teams sent this message without your "
+         "Microsoft Entra ID. Write to SecureMeet from your work account in Teams.")
+NO_EMAIL = ("SecureMeet can't see an email address for your Teams account, and it needs "
+            "one: your email is how it finds your Zoom user, who will host the meeting. "
+            "Ask your Microsoft 365 admin to make sure your account has a mailbox or a "
+            "sign-in address.")
+LOOKUP_FAILED = ("SecureMeet couldn't look up your Teams profile just now ({error}). "
+                 "Nothing was created; please try again in a minute.")
+
+
+def user_key(aad_object_id: str) -> str:
+    return f"teams:{aad_object_id}"
+
+
+def client_timezone(activity: Any) -> str:
+    """The IANA zone from the activity's ``clientInfo`` entity, or ``""``."""
+    for entity in getattr(activity, "entities", None) or []:
+        if _field(entity, "type") == "clientInfo":
+            tz = str(_field(entity, "timezone") or "")
+            if valid_tz(tz):
+                return tz
+    return ""
+
+
+def _field(entity: Any, name: str) -> Any:
+    return entity.get(name) if isinstance(entity, dict) else getattr(entity, name, None)
+
+
+def valid_tz(tz: str) -> bool:
+    if not tz:
+        return False
+    try:
+        ZoneInfo(tz)
+    except (ZoneInfoNotFoundError, ValueError):
+        return False
+    return True
+
+
+class People:
+    """Resolve and cache Teams users (async; the store is reached through the pool)."""
+
+    def __init__(self, services: Any, *, ttl: timedelta = TTL) -> None:
+        self.services = services
+        self.ttl = ttl
+        self._inflight: dict[str, asyncio.Future[Person]] = {}
+
+    async def requester(self, activity: Any, api: Any) -> Requester:
+        """The requester of ``activity``, or a ``UserError`` saying what is missing.
+        ``api`` is the SDK's ``ApiClient`` for the activity's service URL."""
+        sender = activity.from_
+        aad = str(getattr(sender, "aad_object_id", "") or "")
+        if not aad:
+            raise UserError(NO_ID)
+        person = await self.person(aad, activity, api)
+        tz = client_timezone(activity)
+        if tz and tz != person.tz:
+            person = replace(person, tz=tz)
+            await run_blocking(self.services.store.save_person, person)
+        if not person.email:
+            raise UserError(NO_EMAIL)
+        return self.services.requester(user=person.user, platform="teams", email=person.email,
+                                       tz=person.tz or None, name=person.name)
+
+    async def person(self, aad: str, activity: Any, api: Any) -> Person:
+        key = user_key(aad)
+        now = datetime.now(UTC)
+        cached = await run_blocking(self.services.store.get_person, key)
+        if cached and cached.email and cached.fetched_at and now - cached.fetched_at < self.ttl:
+            return cached
+        pending = self._inflight.get(key)
+        if pending is not None:
+            return await asyncio.shield(pending)
+        future: asyncio.Future[Person] = asyncio.get_running_loop().create_future()
+        self._inflight[key] = future
+        try:
+            person = await self._fetch(key, activity, api, cached, now)
+            future.set_result(person)
+            return person
+        except BaseException as exc:
+            future.set_exception(exc)
+            future.exception()  # mark retrieved: a waiter may not exist
+            raise
+        finally:
+            self._inflight.pop(key, None)
+
+    async def _fetch(self, key: str, activity: Any, api: Any, cached: Person | None,
+                     now: datetime) -> Person:
+        try:
+            member = await api.conversations.get_member_by_id(roster_of(activity),
+                                                              activity.from_.id)
+        except Exception as exc:  # the SDK raises httpx errors of several kinds
+            error = _describe(exc)
+            if cached is not None and cached.email:
+                log.warning("Teams member lookup failed (%s); using the cached profile of %s",
+                            error, key)
+                return cached
+            raise UserError(LOOKUP_FAILED.format(error=error)) from exc
+        email = str(getattr(member, "email", "") or "").strip().lower()
+        if not email:
+            email = str(getattr(member, "user_principal_name", "") or "").strip().lower()
+        tz = client_timezone(activity) or (cached.tz if cached else "") \
+            or self.services.config.default_tz
+        name = str(getattr(member, "name", "") or getattr(activity.from_, "name", "") or "")
+        person = Person(user=key, email=email if "@" in email else "", tz=tz, is_admin=False,
+                        name=name, fetched_at=now)
+        if person.email:  # without one, ask again next time
+            await run_blocking(self.services.store.save_person, person)
+        return person
+
+
+def roster_of(activity: Any) -> str:
+    """Where to look the sender up: in a channel, the team's roster (as BotBuilder's
+    ``TeamsInfo.get_member`` does); elsewhere the conversation's, without a thread id."""
+    team = getattr(getattr(activity, "channel_data", None), "team", None)
+    team_id = str(getattr(team, "id", "") or "")
+    if team_id and conversation_type(activity) == "channel":
+        return team_id
+    return str(activity.conversation.id).split(";")[0]
+
+
+def conversation_type(activity: Any) -> str:
+    return str(getattr(activity.conversation, "conversation_type", "") or "")
+
+
+def _describe(exc: Exception) -> str:
+    response = getattr(exc, "response", None)
+    status = getattr(response, "status_code", None)
+    return f"Teams answered HTTP {status}" if status else type(exc).__name__
