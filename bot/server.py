@@ -3,6 +3,8 @@
 Routes (the contract in ``../shared/DESIGN.md``)::
 
     GET  /healthz         200 JSON: status, mode (sandbox | live), version, front ends
+    GET  /metrics         Prometheus text: requests, errors, Zoom latency, acks
+                          (bot/observability.py, which also logs one line per request)
     POST /slack/events    Slack: slash command, buttons, App Home (bot/slack)
     POST /zoom/webhook    Zoom webhooks (bot/zoom/webhooks.py)      — see FRONT_ENDS
     POST /api/messages    Microsoft Teams (bot/teams)                — see FRONT_ENDS
@@ -24,18 +26,19 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
 from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
+import uvicorn
 from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import pool
+from bot import observability, pool
 
 log = logging.getLogger("securemeet.server")
 
@@ -61,10 +64,10 @@ class FrontEnd:
 def front_ends(services: Any, *, socket_mode: bool = False) -> list[FrontEnd]:
     """Every front end, in a fixed order. Add new ones here, explicitly."""
     from bot import slack, teams
+    from bot.zoom import webhooks
 
     found = [slack.front_end(services, socket_mode=socket_mode)]
-    # Zoom webhooks (issue 8): POST /zoom/webhook. Add here, e.g.
-    #   from bot.zoom import webhooks; found.append(webhooks.front_end(services))
+    found.append(webhooks.front_end(services))  # POST /zoom/webhook
     found.append(teams.front_end(services))  # POST /api/messages
     return found
 
@@ -118,11 +121,14 @@ def create_app(services: Any, *, socket_mode: bool = False,
                         log.exception("%s front end did not shut down cleanly", end.name)
             pool.shutdown(wait=True)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"])]
+    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
+                               observability.metrics_route()]
     for end in ends:
         routes += end.routes
     app = Starlette(routes=routes, lifespan=lifespan)
     app.add_middleware(BodyLimit, max_bytes=max_body)
+    app.add_middleware(observability.RequestLog)  # outermost: it sees 413s too
+    observability.install_command_observer()
     app.state.services = services
     app.state.front_ends = ends
     return app
@@ -183,12 +189,26 @@ class BodyLimit:
 def serve(services: Any, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
           socket_mode: bool = False, threads: int | None = None) -> None:
     """Run the server until SIGINT/SIGTERM (one uvicorn worker, graceful shutdown)."""
-    import uvicorn
-
     if threads:
         pool.configure(threads)
     app = create_app(services, socket_mode=socket_mode)
     config = uvicorn.Config(app, host=host, port=port, workers=1, log_config=None,
                             lifespan="on", backlog=2048, proxy_headers=True,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)
-    uvicorn.Server(config).run()
+    Server(config).run()
+
+
+class Server(uvicorn.Server):
+    """uvicorn re-raises SIGTERM/SIGINT after its graceful shutdown, which would kill the
+    process before the CLI closes the store and the emulator. We did shut down: exit 0."""
+
+    @contextlib.contextmanager
+    def capture_signals(self) -> Iterator[None]:
+        with super().capture_signals():
+            try:
+                yield
+            finally:
+                if self._captured_signals:
+                    log.warning("stopped by signal %d after a graceful shutdown",
+                                self._captured_signals[-1])
+                self._captured_signals.clear()

@@ -364,3 +364,59 @@ def test_the_passcode_is_in_no_public_message_and_no_log_line(server, slack, log
     for code in set(PASSCODES):
         assert code not in public
         assert code not in log_text, f"passcode found in a log line: {code}"
+
+
+# --- the real command line -----------------------------------------------------------------
+def test_securemeet_serve_finishes_replies_in_flight_on_sigterm(tmp_path, slack, emulator):
+    """`securemeet serve` in its own process: SIGTERM after the ack still delivers the reply."""
+    import os
+    import signal
+    import socket
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+           "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
+           "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
+           "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
+           "SECUREMEET_DB": str(tmp_path / "serve.db"), "PORT": str(port)}
+    log_path = tmp_path / "serve.log"
+    with open(log_path, "w") as log:
+        proc = subprocess.Popen(
+            [str(Path(sys.executable).parent / "securemeet"), "--log-level", "DEBUG", "serve"],
+            env=env, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                health = requests.get(base + "/healthz", timeout=1).json()
+                break
+            except requests.ConnectionError:
+                assert proc.poll() is None and time.monotonic() < deadline, log_path.read_text()
+                time.sleep(0.1)
+        assert health["mode"] == "live" and health["front_ends"]["slack"] == "http"
+
+        emulator.set_latency(0.5)
+        url = slack.response_url("sigterm")
+        body = slash_body("tomorrow 3pm for 45m Stopping soon", user_id=HOST, response_url=url)
+        ack = requests.post(base + "/slack/events", data=body.encode(),
+                            headers=signed_headers(body), timeout=10)
+        assert ack.status_code == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=60) == 0
+        (message,) = slack.responses(url)  # delivered before the process exited
+        collect_passcodes(message)
+        assert "Stopping soon" in text_of(message) and "*Passcode*" in text_of(message)
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+    log_text = log_path.read_text()
+    assert "POST /slack/events" in log_text  # DEBUG/INFO lines were written
+    for code in set(PASSCODES):
+        assert code not in log_text
