@@ -66,10 +66,13 @@ def build(config: Config | None = None, *, zoom: ZoomGateway | None = None,
 
 
 def _zoom_for(config: Config) -> tuple[ZoomClient, Any]:
+    from bot.observability import zoom_call  # every Zoom call's latency, for /metrics
+
     if not config.sandbox:
         client = ZoomClient(account_id=config.zoom_account_id, client_id=config.zoom_client_id,
                             client_secret=config.zoom_client_secret,
-                            api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url)
+                            api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url,
+                            on_call=zoom_call)
         return client, None
     from bot.zoom.emulator import ZoomEmulator
 
@@ -79,5 +82,5 @@ def _zoom_for(config: Config) -> tuple[ZoomClient, Any]:
              emulator.api_url)
     client = ZoomClient(account_id=emulator.account_id, client_id=emulator.client_id,
                         client_secret=emulator.client_secret, api_url=emulator.api_url,
-                        oauth_url=emulator.oauth_url)
+                        oauth_url=emulator.oauth_url, on_call=zoom_call)
     return client, emulator

@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import logging
 import secrets
+import time
+from collections.abc import Callable
 from types import ModuleType
 
 from commands import audit, end, fix, help, schedule, stats
@@ -24,6 +26,10 @@ from commands.reply import Reply, error_reply
 log = logging.getLogger("securemeet.commands")
 
 MAX_TEXT = 500
+
+# Called with (command, outcome, seconds) after every dispatch; outcome is "ok",
+# "user_error" or "error". For metrics (bot/observability.py); an observer must not raise.
+OBSERVERS: list[Callable[[str, str, float], None]] = []
 
 COMMANDS: dict[str, ModuleType] = {
     "audit": audit,
@@ -57,25 +63,38 @@ def split(text: str) -> tuple[str, str]:
 
 def dispatch(ctx: Context, who: Requester, text: str) -> Reply:
     """Run one command for ``who``. Never raises; never leaks internals."""
+    started = time.perf_counter()
+    name = split(text)[0] if len(text or "") <= MAX_TEXT else "schedule"
+    reply, outcome = _dispatch(ctx, who, text)
+    for observe in OBSERVERS:
+        try:
+            observe(name, outcome, time.perf_counter() - started)
+        except Exception:
+            log.warning("a dispatch observer failed", exc_info=True)
+    return reply
+
+
+def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
     if len(text or "") > MAX_TEXT:
         return error_reply(f"That's {len(text)} characters; SecureMeet takes at most "
                            f"{MAX_TEXT}. Put the details in the topic later.",
-                           examples=help.SCHEDULE_EXAMPLES[:2], sandbox=ctx.sandbox)
+                           examples=help.SCHEDULE_EXAMPLES[:2],
+                           sandbox=ctx.sandbox), "user_error"
     name, rest = split(text)
     try:
         if name == "schedule":
-            return schedule.run(ctx, who, rest)
-        return COMMANDS[name].run(ctx, who, rest)
+            return schedule.run(ctx, who, rest), "ok"
+        return COMMANDS[name].run(ctx, who, rest), "ok"
     except UserError as exc:
         examples = exc.examples or (help.SCHEDULE_EXAMPLES[:2] if name == "schedule" else ())
-        return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox)
+        return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox), "user_error"
     except Exception:
         ref = secrets.token_hex(4)
         log.exception("command %s failed (ref %s)", name, ref)
         _record_error(ctx, who, name, ref)
         return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
                            "changed; please try again, and quote the ref if it persists.",
-                           sandbox=ctx.sandbox)
+                           sandbox=ctx.sandbox), "error"
 
 
 def _record_error(ctx: Context, who: Requester, name: str, ref: str) -> None:
