@@ -352,6 +352,14 @@ def test_slack_429_on_the_response_url_is_retried(server, slack):
     collect_passcodes(second)
 
 
+def test_slack_web_api_429_is_retried(server, slack):
+    slack.add_user("URATED", email="host@example.com", tz="UTC")
+    slack.fail("/api/users.info", times=1, status=429, retry_after="0")
+    message = reply_to(server, slack, "tomorrow 3pm for 45m After a 429", "URATED")
+    assert "After a 429" in text_of(message)
+    assert [c.data.get("user") for c in slack.calls_to("users.info")][-2:] == ["URATED"] * 2
+
+
 def test_the_passcode_is_in_no_public_message_and_no_log_line(server, slack, logs):
     reply_to(server, slack, "tomorrow 3pm for 45m Leak check")
     assert PASSCODES, "no passcode was handed out in this module"
