@@ -119,6 +119,22 @@ def doctor() -> None:
             _check("Slack auth.test", lambda: _slack_auth_test(config))
         else:
             click.echo("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
+        _zoom_webhooks(config)
+
+
+def _zoom_webhooks(config: Config) -> None:
+    from bot.zoom.webhooks import settings_from_env
+
+    if not config.zoom_webhook_secret:
+        click.echo("Zoom webhooks: off (set ZOOM_WEBHOOK_SECRET_TOKEN; see docs/WEBHOOKS.md)")
+        return
+    try:
+        live = settings_from_env()
+    except ConfigError as exc:
+        click.echo(f"✗ Zoom webhooks: {exc}")
+        return
+    click.echo(f"✓ Zoom webhooks: on (lock nudge after {live.quiet_seconds:g} s quiet, "
+               f"waiting-room nudges at most every {live.waiting_interval:g} s)")
 
 
 def _check(name: str, probe) -> None:  # type: ignore[no-untyped-def]
@@ -161,7 +177,7 @@ def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -
                        err=True)
             server.serve(built, host=host, port=app_port, socket_mode=socket_mode,
                          threads=threads)
-        except SocketModeUnavailable as exc:
+        except (SocketModeUnavailable, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
 
 
