@@ -45,7 +45,7 @@ from slack_sdk.http_retry.builtin_async_handlers import (
 from slack_sdk.web.async_client import AsyncWebClient
 from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 
 from bot.pool import run_blocking
 from bot.slack import blocks
@@ -133,9 +133,21 @@ class SlackBot:
     async def endpoint(self, request: Request) -> Response:
         self.ack_first.arrived()
         try:
-            return await self.handler.handle(request)
+            response = await self.handler.handle(request)
+        except (ValueError, TypeError, AttributeError, KeyError, IndexError) as exc:
+            # Bolt parses the body before it checks the signature, and raises on a form
+            # whose payload is not a JSON object (payload=null): anyone could get a 500.
+            log.warning("unreadable Slack request refused (%s)", type(exc).__name__)
+            return invalid_request()
         finally:
             self.ack_first.answered()
+        if response.status_code >= 500:
+            # Our acks do no I/O and never raise, so a 500 from Bolt means it could not read
+            # a (signed) body, e.g. block_actions without actions. Found by tests/reliability.
+            log.warning("Slack request Bolt could not handle refused (HTTP %s)",
+                        response.status_code)
+            return invalid_request()
+        return response
 
     # listeners: ack at once (no I/O), then start the work as a task ---------------------
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
@@ -313,6 +325,12 @@ class SlackBot:
         for task in still:
             task.cancel()
         return len(still)
+
+
+def invalid_request() -> Response:
+    return JSONResponse({"ok": False, "error": "invalid_request",
+                         "message": "SecureMeet could not read this Slack request."},
+                        status_code=400)
 
 
 def ephemeral_body(reply: Reply) -> dict[str, Any]:
