@@ -246,6 +246,14 @@ class TeamsBot:
                                 status_code=400)
         handler = self.adapter.handlers[PATH]
         result = await handler({"body": body, "headers": dict(request.headers)})
+        if result.get("status", 200) >= 500:
+            # The SDK answers 500 for an activity its models reject (an invoke without a
+            # name, a wrong field type): a bad request, not our failure. tests/reliability.
+            log.warning("Teams activity the SDK could not read refused (HTTP %s)",
+                        result.get("status"))
+            return JSONResponse({"error": "Bad Request",
+                                 "message": "SecureMeet could not read this activity."},
+                                status_code=400)
         if result.get("body") is None:
             return Response(status_code=result["status"])
         return JSONResponse(result["body"], status_code=result["status"])
