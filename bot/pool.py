@@ -76,7 +76,11 @@ async def run_blocking(fn: Callable[..., T], /, *args: Any, **kw: Any) -> T:
     """Run ``fn(*args, **kw)`` on the bounded pool and await its result."""
     loop = asyncio.get_running_loop()
     call = functools.partial(contextvars.copy_context().run, fn, *args, **kw)
-    return await loop.run_in_executor(pool(), call)
+    try:
+        future = loop.run_in_executor(pool(), call)
+    except RuntimeError:  # shut down between pool() and submit (another server stopped)
+        future = loop.run_in_executor(pool(), call)
+    return await future
 
 
 def shutdown(*, wait: bool = True) -> None:
