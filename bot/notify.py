@@ -6,10 +6,9 @@ replies without secrets, and renders the *public* form anyway (secret facts drop
 
 Senders are made per platform by a factory in :data:`FACTORIES` (an explicit registry:
 ``platform → factory(services) → Notifier | None``; None when that front end is not
-configured). Slack's is here; the Teams front end adds its own::
-
-    from bot import notify
-    notify.register("teams", lambda services: TeamsNotifier(services) if … else None)
+configured): Slack's is here, Teams' is ``bot/teams/notify.py``. Another platform adds
+its own with ``notify.register("name", factory)``. A sender may have an ``async close()``,
+called when the server stops (:func:`close_all`).
 
 :func:`notifiers` builds every configured one, and :func:`send` delivers to the
 platform a meeting was scheduled from, logging (never raising) when it cannot.
@@ -65,7 +64,14 @@ def slack_notifier(services: Any) -> Notifier | None:
     return SlackNotifier(config.slack_bot_token, config.slack_api_url)
 
 
-FACTORIES: dict[str, Factory] = {"slack": slack_notifier}
+def teams_notifier(services: Any) -> Notifier | None:
+    """Teams' sender (``bot/teams/notify.py``): the user's 1:1 chat with the bot."""
+    from bot.teams.notify import teams_notifier as make
+
+    return make(services)
+
+
+FACTORIES: dict[str, Factory] = {"slack": slack_notifier, "teams": teams_notifier}
 
 
 def register(platform: str, factory: Factory) -> None:
@@ -96,3 +102,14 @@ async def send(senders: Mapping[str, Notifier], *, user: str, platform: str,
         log.warning("could not send a %s direct message: %s", platform, type(exc).__name__)
         return False
     return True
+
+
+async def close_all(senders: Mapping[str, Notifier]) -> None:
+    for platform, sender in senders.items():
+        close = getattr(sender, "close", None)
+        if close is None:
+            continue
+        try:
+            await close()
+        except Exception:  # closing is best effort
+            log.debug("closing the %s sender failed", platform, exc_info=True)

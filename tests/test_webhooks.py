@@ -324,12 +324,11 @@ def test_the_host_who_scheduled_it_is_told_who_waits_and_when_to_lock(server, sl
     for payload in (mine.admitted("eve"), mine.joined("eve"), mine.admitted("mallory"),
                     mine.joined("mallory")):
         hook(server, payload)
-    messages = wait_dms(slack, HOST, already_host + 2, timeout=10)
-    new = [m["text"] for m in messages[already_host:]]
-    lock = [t for t in new if "lock the meeting" in t]
-    assert lock and lock[-1].startswith(
+    (lock,) = slack.wait_for(lambda s: [m for m in dms(s, HOST)[already_host:]
+                                         if "lock the meeting" in m["text"]])
+    assert lock["text"].startswith(
         "🔒 3 in, 0 waiting — everyone seems to be here: lock the meeting")
-    assert "Security → Lock Meeting" in json.dumps(messages[-1], ensure_ascii=False)
+    assert "Security → Lock Meeting" in json.dumps(lock, ensure_ascii=False)
     settle()
     assert len(dms(slack, OTHER)) == already_other  # someone else's host heard nothing
     assert theirs.id != mine.id
@@ -345,13 +344,17 @@ def test_waiting_room_nudges_are_rate_limited_and_batched(server, slack, emulato
     names = [f"guest{i}" for i in range(12)]
     for name in names:
         assert hook(server, meeting.waiting(name)).status_code == 200
-    first = wait_dms(slack, OTHER, already + 1)[already]
-    assert "waiting in the waiting room" in first["text"]
-    second = wait_dms(slack, OTHER, already + 2, timeout=5)[already + 1]
-    assert second["text"].startswith("👋 12 waiting in the waiting room")
-    assert "and 7 more" in json.dumps(second, ensure_ascii=False)
+    last = slack.wait_for(lambda s: (d := dms(s, OTHER)[already:]) and "12 waiting" in
+                          d[-1]["text"] and d[-1])
+    assert last["text"].startswith("👋 12 waiting in the waiting room")
+    assert "and 7 more" in json.dumps(last, ensure_ascii=False)
     time.sleep(QUICK.waiting_interval + 0.3)
-    assert len(dms(slack, OTHER)) == already + 2  # 12 knocks, two messages
+    sent = [c for c in slack.calls_to("chat.postMessage")
+            if c.data.get("channel") == "D" + OTHER][already:]
+    assert sent[-1].data == last  # nothing after the batch that counted everyone
+    assert 2 <= len(sent) <= 4  # 12 knocks: the first at once, the rest batched
+    gaps = [b.at - a.at for a, b in zip(sent, sent[1:], strict=False)]
+    assert all(gap >= QUICK.waiting_interval / 2 for gap in gaps), gaps  # sends may lag
 
 
 def wait_for_state(server: ServerThread, meeting: Meeting, check) -> Any:
@@ -576,7 +579,7 @@ def test_settings_come_from_the_environment_and_are_checked():
 
 def test_a_restart_keeps_the_state_and_the_pending_lock_nudge(tmp_path, slack, emulator):
     db = str(tmp_path / "restart.db")
-    slow = LiveSettings(quiet_seconds=1.5, waiting_interval=0.8, host_left_grace=0.4)
+    slow = LiveSettings(quiet_seconds=3.0, waiting_interval=0.8, host_left_grace=0.4)
     first = build(Config.from_env(env_for(slack, emulator, db)))
     try:
         with start_server(first, slow) as running:
@@ -647,3 +650,38 @@ def test_every_handled_event_is_documented(name):
 @pytest.mark.parametrize("var", [var for var, _ in webhooks.ENV.values()])
 def test_every_setting_is_documented(var):
     assert f"`{var}`" in DOCS and f"`{var}`" in README
+
+
+def test_a_host_who_scheduled_from_teams_is_nudged_in_their_teams_chat(tmp_path, zoom,
+                                                                         zoom_client,
+                                                                         monkeypatch):
+    from bot import teams
+    from tests.teams_fake import ASHA, FakeTeams, activity, personal_id
+
+    for name in ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL",
+                 "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"):
+        monkeypatch.delenv(name, raising=False)  # the Teams SDK reads these
+    config = Config(db_path=str(tmp_path / "teams.db"), teams_allow_unauthenticated=True,
+                    zoom_webhook_secret=SECRET)
+    services = build(config, zoom=zoom_client)
+    with FakeTeams() as fake:
+        fake.add_member(ASHA.member_id, aad=ASHA.aad, name=ASHA.name, email=ASHA.email)
+        hooks, _ = webhooks.build(services, settings=QUICK)
+        try:
+            with ServerThread(create_app(services, ends=[teams.front_end(services), hooks])
+                              ) as running:
+                said = requests.post(running.url + "/api/messages", timeout=10, json=activity(
+                    "tomorrow 3pm for 45m Teams standup", service_url=fake.service_url))
+                assert said.status_code == 200
+                fake.wait_sent(1, conversation=personal_id(ASHA))
+                (meeting_id,) = zoom.meetings
+                meeting = Meeting(meeting_id, zoom.meetings[meeting_id]["host_id"])
+                for payload in (meeting.joined("asha", host=True), meeting.joined("ben")):
+                    assert hook(running, payload).status_code == 200
+                nudge = fake.wait_sent(2, conversation=personal_id(ASHA))[-1]
+                card = json.dumps(nudge, ensure_ascii=False)
+                assert "2 in, 0 waiting — everyone seems to be here: lock the meeting" in card
+                assert "Teams standup" in card
+                assert zoom.meetings[meeting_id]["password"] not in card
+        finally:
+            services.close()

@@ -79,6 +79,7 @@ class LiveRunner:
             _, still = await asyncio.wait(pending, timeout=timeout)
             for task in still:
                 task.cancel()
+        await notify.close_all(self.senders)
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no event is being processed (tests; timers may still be set)."""
