@@ -47,7 +47,9 @@ seconds before the end (Zoom sends everyone's ``participant_left`` around the en
 any order), or (c) the host left when nobody else was in (the host was the last one:
 nothing was left running). It was **left running** when the host left others in a
 meeting that went on for longer than ``end_window`` without them (it ended when the
-last person left, or Zoom ended it), or when the host never joined at all.
+last person left, or Zoom ended it), or when the host never joined at all. When
+SecureMeet saw nobody in the meeting (webhooks turned on mid-meeting, say) it records
+the end without a verdict, and the stats do not count it either way.
 
 DMs never carry the passcode, a join link or a start URL: a risk alert names only where
 the link was posted, never the link itself (it may carry ``?pwd=``).
@@ -301,11 +303,14 @@ def _end(state: LiveState, event: LiveEvent, settings: LiveSettings) -> LiveStat
 
 
 def ended_for_all(state: LiveState, at: datetime, *, by_securemeet: bool,
-                  settings: LiveSettings) -> bool:
+                  settings: LiveSettings) -> bool | None:
     """See the module docstring: (a) SecureMeet ended it, (b) the host was (about) in at
-    the end, (c) the host was the last one in; otherwise it was left running."""
+    the end, (c) the host was the last one in; otherwise it was left running. None: we
+    saw nobody in it (e.g. webhooks turned on mid-meeting), so we cannot say."""
     if by_securemeet:
         return True
+    if not state.seats:
+        return None
     if not state.host_seen:
         return False
     if state.host_in or state.host_left_at is None:
@@ -408,11 +413,13 @@ def records(before: LiveState | None, after: LiveState, nudges: tuple[Nudge, ...
         lines.append(TimelineEntry(now, "nudge", {
             "kind": nudge.kind, "in": nudge.in_count, "waiting": nudge.waiting_count}))
     if after.ended_at is not None and (before is None or before.ended_at is None):
-        data = {"ended_for_all": bool(after.ended_for_all), "peak": after.peak}
+        data = {"ended_for_all": after.ended_for_all, "peak": after.peak}
         lines.append(TimelineEntry(after.ended_at, "ended", {
             **data, "by_securemeet": bool(event and event.by_securemeet)}))
-        events.append(Event("meeting_ended", after.ended_at, "zoom", platform, mid,
-                            "ended_for_all" if after.ended_for_all else "left_running", data))
+        if after.ended_for_all is not None:  # no verdict, no count in the stats
+            events.append(Event("meeting_ended", after.ended_at, "zoom", platform, mid,
+                                "ended_for_all" if after.ended_for_all else "left_running",
+                                data))
     return tuple(lines), tuple(events)
 
 

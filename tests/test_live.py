@@ -170,6 +170,17 @@ def test_ended_for_all(script, for_all):
     assert state.ended and state.ended_for_all is for_all
 
 
+def test_an_end_seen_alone_has_no_verdict_and_no_stats_event():
+    state, _ = play([(0, live.STARTED), (3000, live.ENDED)])
+    assert state.ended and state.ended_for_all is None
+    before = replace(state, ended_at=None, ended_for_all=None)
+    lines, events = live.records(before, state, (), now=at(3000), event=event(3000, live.ENDED))
+    assert [(ln.kind, ln.data["ended_for_all"]) for ln in lines] == [("ended", None)]
+    assert events == ()
+    by_us, _ = play([(0, live.STARTED), (3000, live.ENDED, "", {"by_securemeet": True})])
+    assert by_us.ended_for_all is True
+
+
 def test_peak_counts_people_at_once_not_joins():
     state, _ = play([(0, J, "host"), (1, J, "ann"), (2, L, "ann"), (3, J, "bob"),
                      (4, J, "cid"), (5, L, "bob"), (6, J, "ann"), (7, live.ENDED)])
