@@ -127,6 +127,8 @@ class LiveRunner:
                 return None
             if result == SAVED:
                 return after, nudges, watch
+            log.debug("meeting %s: saved meanwhile by another writer; applying again",
+                      zoom.meeting_id)
         raise RuntimeError(f"meeting {zoom.meeting_id}: state kept changing, event dropped")
 
     def _ended_by_securemeet(self, meeting_id: int, state: live.LiveState | None,
