@@ -107,7 +107,9 @@ class Store(Protocol):
 
     def add_event(self, event: Event) -> None: ...
 
-    def events(self, *, since: datetime | None = None, kinds: Iterable[str] = ()) -> list[Event]: ...
+    def events(
+        self, *, since: datetime | None = None, kinds: Iterable[str] = ()
+    ) -> list[Event]: ...
 
     def claim(self, key: str, *, at: datetime) -> bool:
         """Record ``key`` once; False when it was already claimed (de-duplication)."""
