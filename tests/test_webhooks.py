@@ -704,10 +704,13 @@ def test_a_burst_is_acknowledged_at_once_and_each_event_counted_once(server, sla
         answers = list(workers.map(send, payloads + payloads))  # and every one retried
     assert {status for status, _ in answers} == {200}
     assert max(seconds for _, seconds in answers) < 2.5  # Zoom's limit is 3 s
-    state = wait_for_state(server, meeting, lambda s: s.in_count == 61)
+    wait_for_state(server, meeting, lambda s: s.in_count == 61 and s.lock_nudges >= 1)
     settle()
     state, version = server.services.store.live_state(meeting.uuid)  # type: ignore
-    assert (state.in_count, state.peak, version) == (61, 61, 62)
+    assert (state.in_count, state.peak) == (61, 61)
+    # One save per event (61), plus one per lock nudge that a timer (not an event) decided:
+    # a retried delivery applied again would add a save of its own.
+    assert 61 <= version <= 61 + state.lock_nudges
 
 
 def test_two_replicas_on_one_database_lose_no_event(tmp_path, slack, emulator):
