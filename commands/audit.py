@@ -450,10 +450,16 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
     before = inspect(ctx, meeting)
     finding = before.finding(rule.id)
     assert finding is not None  # _fixable_rule checked the level
-    if finding.status is Status.DONE:
+    # A confirmed passcode fix rotates even a strong passcode: it may have leaked (the
+    # risk-alert nudge's "Rotate passcode" button sends ``<ID>:passcode:confirm``).
+    rotate_anyway = rule.id == "passcode" and confirmed
+    if finding.status is Status.DONE and not rotate_anyway:
         record(ctx, who, before, trigger="fix")
+        hint = (f" To rotate it anyway (if it leaked): fix {meeting_id} passcode confirm."
+                if rule.id == "passcode" else "")
         return audit_reply(ctx, who, before, title=f"✓ Already fine: {rule.title}",
-                           text=f"{finding.reason}. Nothing was changed.\n" + summary(before))
+                           text=f"{finding.reason}. Nothing was changed.{hint}\n"
+                                + summary(before))
     if finding.locked:
         _fix_event(ctx, who, meeting_id, rule.id, "locked")
         record(ctx, who, before, trigger="fix")
@@ -487,7 +493,10 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
         link = str(after.meeting.get("join_url") or "")
         if "pwd=" in link:  # the invitees need the whole new link: private, like the code
             facts += (Fact("New join link", link, secret=True, url=link),)
-    if now_ok:
+    if now_ok and rotate_anyway:
+        title = "🔑 Passcode rotated"
+        text = "Zoom now has the new passcode. The meeting, audited again:\n"
+    elif now_ok:
         title = f"🔧 Fixed: {rule.title}"
         text = "Zoom now reports it as the policy asks. The meeting, audited again:\n"
     else:

@@ -22,6 +22,7 @@ from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.ports import Event
 from commands.reply import Reply, error_reply
+from commands.when import NoTimeFound
 
 log = logging.getLogger("securemeet.commands")
 
@@ -85,6 +86,12 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
         if name == "schedule":
             return schedule.run(ctx, who, rest), "ok"
         return COMMANDS[name].run(ctx, who, rest), "ok"
+    except NoTimeFound as exc:
+        if len(rest.split()) == 1:  # "/securemeet frobnicate": an unknown command word
+            return help.run(ctx, who, intro=f"I don't know “{rest}”. Here is what I can do:"), \
+                "user_error"
+        return error_reply(exc.message, examples=exc.examples, sandbox=ctx.sandbox), \
+            "user_error"
     except UserError as exc:
         examples = exc.examples or (help.SCHEDULE_EXAMPLES[:2] if name == "schedule" else ())
         return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox), "user_error"

@@ -46,7 +46,7 @@ from commands.errors import UserError
 from commands.when_grammar import EXAMPLES, Clock, Day, GrammarError, Parts, ZoneRef
 from commands.when_scan import scan
 
-__all__ = ["DEFAULT_DURATION", "MAX_TEXT", "When", "WhenError", "parse_when"]
+__all__ = ["DEFAULT_DURATION", "MAX_TEXT", "NoTimeFound", "When", "WhenError", "parse_when"]
 
 DEFAULT_DURATION = timedelta(minutes=30)
 DEFAULT_START = 9 * 60  # minutes after midnight, for a day named without a time
@@ -67,6 +67,10 @@ class WhenError(UserError, ValueError):
 
     def __init__(self, message: str, *, examples: tuple[str, ...] = EXAMPLES) -> None:
         super().__init__(message, examples=examples)
+
+
+class NoTimeFound(WhenError):
+    """No time at all in the text: perhaps not meant as a time (an unknown command word)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -295,7 +299,7 @@ class _Resolution:
                 f"9:30am {topic}”.",
                 examples=examples,
             )
-        return WhenError(
+        return NoTimeFound(
             f"I couldn't find a time in “{self.text.strip()}”. Say when, "
             f"e.g. “tomorrow 3pm {topic}”.",
             examples=examples,

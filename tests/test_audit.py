@@ -292,6 +292,21 @@ def test_passcode_rotation_is_shown_only_privately(app, zoom, zoom_client):
     assert stored and new.encode() not in stored and b"123456" not in stored
 
 
+def test_a_strong_passcode_is_rotated_only_when_confirmed(app, zoom, zoom_client):
+    """A leaked passcode is strong but must go: ``confirm`` (the risk alert's button)."""
+    meeting_id = create(zoom_client)
+    reply = say(app, host, f"fix {meeting_id} passcode")
+    assert zoom.meetings[meeting_id]["password"] == GOOD
+    assert reply.title.startswith("✓ Already fine") and "passcode confirm" in reply.text
+    reply = say(app, host, f"fix {meeting_id}:passcode:confirm")
+    new = zoom.meetings[meeting_id]["password"]
+    assert new != GOOD and reply.title == "🔑 Passcode rotated"
+    assert [f.value for f in reply.facts if f.secret][0] == new and reply.private
+    assert statuses(reply)["passcode"] is Status.DONE
+    assert say(app, stranger, f"fix {meeting_id} passcode confirm").error
+    assert zoom.meetings[meeting_id]["password"] == new
+
+
 def test_a_host_setting_fix_is_refused_to_a_non_admin(app, zoom, zoom_client):
     meeting_id = create(zoom_client)
     audit_reply = say(app, host, f"audit {meeting_id}")

@@ -200,6 +200,15 @@ def test_unreadable_text_gets_a_private_error_with_examples(server, slack):
     assert message["blocks"][0]["text"]["text"].startswith("⚠️")
 
 
+def test_an_unknown_command_word_gets_help_privately(server, slack, emulator):
+    before = len(emulator.meetings)
+    message = reply_to(server, slack, "frobnicate")
+    assert message["response_type"] == "ephemeral"
+    assert "I don't know “frobnicate”" in text_of(message)
+    assert "/securemeet audit" in text_of(message)  # the help itself follows
+    assert len(emulator.meetings) == before
+
+
 # --- signatures ----------------------------------------------------------------------------
 def test_bad_missing_or_stale_signatures_get_401_and_create_nothing(server, slack, emulator):
     before = len(emulator.meetings)

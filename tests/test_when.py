@@ -12,7 +12,7 @@ from hypothesis import strategies as st
 from when_cases import CASES, ERROR_CASES, NOWS, Case, ErrorCase
 
 from commands.errors import UserError
-from commands.when import When, WhenError, parse_when
+from commands.when import NoTimeFound, When, WhenError, parse_when
 
 ZONES = sorted({zone for zone, _ in NOWS.values()})
 
@@ -64,6 +64,17 @@ def test_error_examples_parse() -> None:
     assert examples
     for example in examples:
         parse_when(example, now, "Asia/Kolkata")
+
+
+@pytest.mark.parametrize(("text", "no_time"), [
+    ("frobnicate", True), ("banana split", True), ("for 45m", True),
+    ("next week Budget", False), ("until 3pm", False), ("Feb 30 3pm", False),
+])
+def test_no_time_at_all_is_told_apart(text: str, no_time: bool) -> None:
+    """The router answers text with no time at all (an unknown word) with help."""
+    with pytest.raises(WhenError) as caught:
+        parse_when(text, datetime(2026, 12, 1, 10, tzinfo=UTC), "UTC")
+    assert isinstance(caught.value, NoTimeFound) is no_time
 
 
 def test_when_error_is_a_user_error_and_a_value_error() -> None:
