@@ -446,7 +446,7 @@ def test_an_audited_meeting_warns_its_auditor_of_a_risk_alert(server, slack, emu
     zoom = server.services.zoom  # type: ignore[attr-defined]
     created = zoom.create_meeting("other@example.com", {
         "topic": "Made in Zoom", "type": 2, "start_time": "2030-02-01T10:00:00Z",
-        "duration": 30, "password": "123456", "settings": {"waiting_room": True}})
+        "duration": 30, "password": "aB3@kP9x-Z", "settings": {"waiting_room": True}})
     meeting_id = int(created["id"])
     slash(server, slack, f"audit {meeting_id}", OTHER)
     meeting = Meeting(meeting_id, emulator.meetings[meeting_id]["host_id"], "Made in Zoom")
@@ -465,14 +465,16 @@ def test_an_audited_meeting_warns_its_auditor_of_a_risk_alert(server, slack, emu
                   for e in b["elements"] if e["action_id"].startswith("securemeet:fix"))
     assert (button["text"]["text"], button["value"]) == ("Rotate passcode",
                                                         f"{meeting_id}:passcode:confirm")
-    # Pressed: the audit command's passcode fix (this one is weak, so it is rotated).
+    # Pressed: the audit command's passcode fix, confirmed: a strong passcode that leaked
+    # is rotated all the same.
     url = slack.response_url("rotate")
     body = action_body(user_id=OTHER, action_id=button["action_id"], value=button["value"],
                        response_url=url)
     assert slack_post(server, body).status_code == 200
     (answer,) = slack.wait_for_response(url, timeout=15)
     assert answer["response_type"] == "ephemeral"
-    assert emulator.meetings[meeting_id]["password"] != "123456"
+    assert emulator.meetings[meeting_id]["password"] != "aB3@kP9x-Z"
+    assert "Passcode rotated" in json.dumps(answer, ensure_ascii=False)
     assert [ln["kind"] for ln in timeline(server, meeting_id)][:2] == ["risk_alert", "nudge"]
     # Another alert soon after is covered by the first warning.
     hook(server, meeting.event("meeting.risk_alert"))
