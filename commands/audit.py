@@ -29,6 +29,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 from commands import passcode, policy, timefmt
@@ -42,6 +43,9 @@ from commands.meeting_view import (
     build_view,
     fix_action,
     fix_actions,
+    gather,
+    host_reads,
+    host_state,
     policy_note,
     read_host,
 )
@@ -371,20 +375,26 @@ def mine(ctx: Context, who: Requester) -> Reply:
     listed = ctx.zoom.list_meetings(who.email, "upcoming")
     ids = list(dict.fromkeys(int(m["id"]) for m in listed if m.get("id") is not None))
     more = max(0, len(ids) - MINE_LIMIT)
-    state = read_host(ctx, who.email)
+    reads = host_reads(ctx, who.email)
+    results = gather(*reads, *(partial(_get_if_there, ctx, i) for i in ids[:MINE_LIMIT]))
+    state = host_state(who.email, *results[:len(reads)])
+    meetings = results[len(reads):]
     audits = []
-    for meeting_id in ids[:MINE_LIMIT]:
-        try:
-            meeting = ctx.zoom.get_meeting(meeting_id)
-        except ZoomNotFound:  # deleted between the list and the read
-            continue
-        if not may_manage(who, meeting):
+    for meeting in meetings:
+        if meeting is None or not may_manage(who, meeting):
             continue
         result = inspect(ctx, meeting, state=state)
         record(ctx, who, result, trigger="mine")
         audits.append(result)
     audits.sort(key=lambda a: (a.badness, _when_key(a)))
     return mine_reply(ctx, who, audits, more)
+
+
+def _get_if_there(ctx: Context, meeting_id: int) -> Mapping[str, Any] | None:
+    try:
+        return ctx.zoom.get_meeting(meeting_id)
+    except ZoomNotFound:  # deleted between the list and the read
+        return None
 
 
 def _when_key(a: Audit) -> float:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
@@ -35,11 +36,37 @@ class HostState:
     pmi: int | None
 
 
+def host_reads(ctx: Context, host: str) -> tuple[Callable[[], Any], ...]:
+    """The three independent reads behind a :class:`HostState` (for :func:`gather`)."""
+    return (lambda: optional(lambda: ctx.zoom.get_user_settings(host)),
+            lambda: optional(ctx.zoom.get_account_lock_settings),
+            lambda: optional(lambda: ctx.zoom.get_user(host)))
+
+
+def host_state(host: str, user_settings: Any, locks: Any, user: Any) -> HostState:
+    return HostState(host, user_settings, locks, _int((user or {}).get("pmi")))
+
+
 def read_host(ctx: Context, host: str) -> HostState:
-    user_settings = optional(lambda: ctx.zoom.get_user_settings(host))
-    locks = optional(ctx.zoom.get_account_lock_settings)
-    user = optional(lambda: ctx.zoom.get_user(host)) or {}
-    return HostState(host, user_settings, locks, _int(user.get("pmi")))
+    return host_state(host, *gather(*host_reads(ctx, host)))
+
+
+MAX_PARALLEL_READS = 6  # per command: well inside Zoom's per-second rate limits
+
+
+def gather(*calls: Callable[[], Any]) -> list[Any]:
+    """Run independent Zoom reads at once and return their results in order.
+
+    Each read is a round trip to Zoom (a few hundred ms): one after another, the reads
+    behind a reply add up to seconds. At once, the reply waits for the slowest. The
+    first exception (after all have finished) is raised, as a plain loop would.
+    """
+    if len(calls) <= 1:
+        return [call() for call in calls]
+    workers = min(len(calls), MAX_PARALLEL_READS)
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="zoom-read") as pool:
+        futures = [pool.submit(call) for call in calls]
+    return [future.result() for future in futures]
 
 
 def build_view(ctx: Context, host: str, meeting: Mapping[str, Any], *,

@@ -19,7 +19,14 @@ from commands import passcode, policy, timefmt
 from commands.context import Context, Requester
 from commands.errors import ZoomError, ZoomUnavailable, ZoomUnconfirmed
 from commands.meeting_ref import format_meeting_id
-from commands.meeting_view import build_view, fix_actions, policy_note
+from commands.meeting_view import (
+    build_view,
+    fix_actions,
+    gather,
+    host_reads,
+    host_state,
+    policy_note,
+)
 from commands.ports import Event, MeetingRecord
 from commands.reply import Action, CheckItem, Fact, Reply, Status
 from commands.when import When, WhenError, parse_when
@@ -115,8 +122,9 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
     created = create(ctx, who.email, body)
     meeting_id = int(created["id"])
     try:
-        meeting = read_back(ctx, meeting_id, fallback=created)
-        view = build_view(ctx, who.email, meeting)
+        meeting, *host = gather(lambda: read_back(ctx, meeting_id, fallback=created),
+                                *host_reads(ctx, who.email))
+        view = build_view(ctx, who.email, meeting, state=host_state(who.email, *host))
         findings = policy.evaluate(view, ctx.policy_level)
         overridden = overrides(body["settings"], meeting.get("settings") or {})
         _record(ctx, who, when, meeting, findings, code)
