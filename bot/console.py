@@ -43,15 +43,36 @@ def render(reply: Reply, *, colour: bool = False) -> str:
     for action, command in zip(reply.actions, typed, strict=True):
         if command:
             lines.append(paint(f"  [{action.label}]  type: {command}", "dim"))
+    lines += _attachments(reply)
     lines += [paint(note, "dim") for note in reply.notes]
     if reply.sandbox and not any("Sandbox" in n for n in reply.notes):
         lines.append(paint("🧪 Sandbox mode: answered by the built-in Zoom emulator.", "dim"))
     return "\n".join(line.rstrip() for line in lines).rstrip() + "\n"
 
 
+# How to get an attachment a terminal chat does not show (too long, or not text).
+_ELSEWHERE = {"text/csv": "securemeet stats --csv > FILE",
+              "image/png": "securemeet stats --chart FILE"}
+
+
+def _attachments(reply: Reply) -> list[str]:
+    """A text attachment (the .ics) is shown whole, to copy or redirect; the stats CSV and
+    chart are not, so say how to get them."""
+    lines = []
+    for name, mime, content in reply.attachments:
+        if mime in _ELSEWHERE or not mime.startswith("text/"):
+            how = _ELSEWHERE.get(mime)
+            lines.append(f"📎 {name}: " + (f"get it with `{how}`" if how else
+                                           f"{mime}, not shown in a terminal"))
+            continue
+        text = content.decode() if isinstance(content, bytes) else str(content)
+        lines += [f"📎 {name}:", text.rstrip(), ""]
+    return lines
+
+
 def typed_command(action: Action) -> str | None:
     """What to type in the chat for a button: ``fix 123 waiting-room``."""
-    if action.url or action.name not in ("end", "audit", "fix"):
+    if action.url or action.name not in ("end", "audit", "fix", "calendar"):
         return None
     return f"{action.name} {action.value.replace(':', ' ')}"
 

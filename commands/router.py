@@ -17,7 +17,7 @@ import time
 from collections.abc import Callable
 from types import ModuleType
 
-from commands import audit, end, fix, help, schedule, stats
+from commands import audit, calendar, end, fix, help, schedule, stats
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.ports import Event
@@ -36,6 +36,7 @@ COMMANDS: dict[str, ModuleType] = {
     "audit": audit,
     "fix": fix,
     "end": end,
+    "calendar": calendar,
     "help": help,
     "stats": stats,
 }

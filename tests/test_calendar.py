@@ -81,3 +81,28 @@ def test_naive_or_missing_start_is_refused():
         calendar.ics(record(start_time=None), now=NOW)
     with pytest.raises(ValueError):
         calendar.stamp(datetime(2026, 1, 1))
+
+
+def test_typed_calendar_command_in_the_terminal_chat(tmp_path):
+    """``calendar <ID>`` is a command like the others: the host gets the .ics shown in the
+    terminal, without the passcode; anyone else a refusal."""
+    from bot import console
+    from bot.app import build
+    from bot.config import Config
+    from commands import router
+    from commands.context import Requester
+
+    services = build(Config(db_path=str(tmp_path / "cal.db")))
+    host = Requester(user="console:ann", platform="console", email="ann@example.com")
+    other = Requester(user="console:bob", platform="console", email="bob@example.com")
+    try:
+        made = router.dispatch(services.ctx, host, "tomorrow 3pm Budget")
+        meeting_id = next(f.value for f in made.facts if f.label == "Meeting ID")
+        code = next(f.value for f in made.facts if f.label == "Passcode")
+        shown = console.render(router.dispatch(services.ctx, host, f"calendar {meeting_id}"))
+        assert "BEGIN:VCALENDAR" in shown and "SUMMARY:Budget" in shown
+        assert code not in shown
+        refused = router.dispatch(services.ctx, other, f"calendar {meeting_id}")
+        assert refused.error and not refused.attachments
+    finally:
+        services.close()

@@ -79,7 +79,8 @@ LONG_DESCRIPTION = (
     "what was applied, and gives the host a private checklist of what no API can do "
     "(admit people one by one, lock the meeting once everyone is in, end it for all).\n"
     "Type /securemeet tomorrow 3pm for 45m Budget review. Other commands: audit <meeting ID, "
-    "join link or mine>, fix <meeting ID> <rule>, end <meeting ID>, stats [30d], help."
+    "join link or mine>, fix <meeting ID> <rule>, end <meeting ID>, calendar <meeting ID>, "
+    "stats [30d], help."
 )
 
 
