@@ -175,3 +175,19 @@ def _port(text: str) -> int:
     if not 0 < port < 65536:
         raise ConfigError(f"PORT={text!r} must be a number from 1 to 65535.")
     return port
+
+
+def seconds_from_env(env: Mapping[str, str], var: str, *, least: float, most: float,
+                     default: float) -> float:
+    """A number of seconds from ``env[var]`` within [least, most], else ``default``."""
+    raw = env.get(var, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not least <= value <= most:
+        raise ConfigError(f"{var}={raw!r} must be a number of seconds from {least:g} "
+                          f"to {most:g}.")
+    return value

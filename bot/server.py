@@ -90,8 +90,11 @@ def package_version() -> str:
 def create_app(services: Any, *, socket_mode: bool = False,
                ends: list[FrontEnd] | None = None, max_body: int = MAX_BODY) -> Starlette:
     """The ASGI app for ``services`` (built by :func:`bot.app.build`)."""
+    from bot.recovery import RecoveryLoop
+
     ends = front_ends(services, socket_mode=socket_mode) if ends is None else ends
     config = services.config
+    sweeper = RecoveryLoop(services)  # creates a crash interrupted (bot/recovery.py)
     health = {
         "status": "ok",
         "mode": "sandbox" if config.sandbox else "live",
@@ -110,9 +113,11 @@ def create_app(services: Any, *, socket_mode: bool = False,
         for end in ends:
             if end.startup is not None:
                 await end.startup()
+        await sweeper.start()
         try:
             yield
         finally:
+            await sweeper.stop()
             for end in reversed(ends):
                 if end.shutdown is not None:
                     try:

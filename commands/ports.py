@@ -85,6 +85,22 @@ class Event:
 
 
 @dataclass(frozen=True)
+class PendingCreate:
+    """A create SecureMeet is about to ask Zoom for, written down first: if the process
+    dies before the meeting is recorded, a sweep finds the meeting Zoom made (the host's,
+    with this topic and a passcode with this keyed ``fingerprint``) and removes it.
+    Never the passcode itself."""
+
+    key: str
+    host_email: str
+    topic: str
+    fingerprint: str
+    requester: str
+    platform: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Person:
     """A chat user as the platform told us, cached with ``fetched_at``."""
 
@@ -113,6 +129,14 @@ class Store(Protocol):
 
     def claim(self, key: str, *, at: datetime) -> bool:
         """Record ``key`` once; False when it was already claimed (de-duplication)."""
+        ...
+
+    def add_pending(self, pending: PendingCreate) -> None: ...
+
+    def clear_pending(self, key: str) -> None: ...
+
+    def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
+        """Intents written before ``before`` and never cleared, oldest first."""
         ...
 
     def passcode_fingerprints(self, host_email: str) -> set[str]:

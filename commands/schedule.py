@@ -9,6 +9,7 @@ reply and the record both describe the meeting as Zoom holds it.
 from __future__ import annotations
 
 import logging
+import secrets
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +18,7 @@ from typing import Any
 
 from commands import passcode, policy, timefmt
 from commands.context import Context, Requester
-from commands.errors import ZoomError, ZoomUnavailable, ZoomUnconfirmed
+from commands.errors import ZoomError, ZoomNotFound, ZoomUnavailable, ZoomUnconfirmed
 from commands.meeting_ref import format_meeting_id
 from commands.meeting_view import (
     build_view,
@@ -27,7 +28,7 @@ from commands.meeting_view import (
     host_state,
     policy_note,
 )
-from commands.ports import Event, MeetingRecord
+from commands.ports import Event, MeetingRecord, PendingCreate
 from commands.reply import Action, CheckItem, Fact, Reply, Status
 from commands.when import When, WhenError, parse_when
 
@@ -116,10 +117,26 @@ def fresh_passcode(ctx: Context, host: str) -> str:
 
 
 def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled:
+    """Create, read back, judge and record one meeting: all of it, or nothing.
+
+    An intent (:class:`PendingCreate`) is written before Zoom is asked and cleared once
+    the meeting is recorded or removed; if the process dies in between, the sweep in
+    :mod:`commands.recovery` finds the meeting Zoom made and removes it.
+    """
     topic = when.topic or DEFAULT_TOPIC
     code = fresh_passcode(ctx, who.email)
     body = create_body(when, topic, code, ctx.policy_level)
-    created = create(ctx, who.email, body)
+    pending = PendingCreate(secrets.token_hex(8), who.email, topic,
+                            passcode.fingerprint(code, key=ctx.secret_key), who.user,
+                            who.platform, ctx.now())
+    ctx.store.add_pending(pending)
+    try:
+        created = create(ctx, who.email, body)
+    except ZoomUnconfirmed:
+        raise  # Zoom may yet have made it: the intent stays for the sweep to settle
+    except Exception:
+        ctx.store.clear_pending(pending.key)
+        raise
     meeting_id = int(created["id"])
     try:
         meeting, *host = gather(lambda: read_back(ctx, meeting_id, fallback=created),
@@ -130,8 +147,10 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
         _record(ctx, who, when, meeting, findings, code)
     except Exception:
         # Nothing half-created: a meeting we cannot record is a meeting we remove.
-        _undo(ctx, meeting_id)
+        if _undo(ctx, meeting_id):
+            ctx.store.clear_pending(pending.key)
         raise
+    ctx.store.clear_pending(pending.key)
     return Scheduled(meeting, findings, overridden)
 
 
@@ -142,28 +161,35 @@ def create(ctx: Context, host: str, body: dict[str, Any]) -> dict[str, Any]:
     try:
         return ctx.zoom.create_meeting(host, body)
     except ZoomUnconfirmed:
-        found = find_created(ctx, host, body)
+        code = body["password"]
+        found = find_created(ctx, host, body["topic"], lambda m: m.get("password") == code)
         if found is None:
             raise
         log.warning("create not confirmed by Zoom, but meeting %s is there: kept", found["id"])
         return found
 
 
-def find_created(ctx: Context, host: str, body: dict[str, Any], *,
-                 sleep: Callable[[float], Any] = time.sleep) -> dict[str, Any] | None:
+def find_created(ctx: Context, host: str, topic: str, ours: Callable[[dict[str, Any]], bool],
+                 *, waits: tuple[float, ...] | None = None,
+                 sleep: Callable[[float], Any] = time.sleep,
+                 quiet: bool = True) -> dict[str, Any] | None:
     """The meeting a create made, if Zoom holds it: the host's meeting with the same topic
-    and the passcode we chose, which is fresh for this meeting and so identifies it."""
-    for wait in FIND_WAITS:
+    for which ``ours`` holds (its passcode is the one we chose, fresh for this meeting,
+    so it identifies it). Looks once per entry of ``waits``, after sleeping that long; a
+    Zoom error counts as "not found" unless ``quiet`` is False."""
+    for wait in FIND_WAITS if waits is None else waits:
         sleep(wait)
         try:
             listed = ctx.zoom.list_meetings(host, "scheduled")
-            same = [m for m in listed if m.get("topic") == body["topic"] and m.get("id")]
+            same = [m for m in listed if m.get("topic") == topic and m.get("id")]
             same.sort(key=lambda m: str(m.get("created_at") or ""), reverse=True)
             for item in same[:FIND_CANDIDATES]:
                 meeting = ctx.zoom.get_meeting(int(item["id"]))
-                if meeting.get("password") == body["password"]:
+                if ours(meeting):
                     return meeting
         except ZoomError as exc:
+            if not quiet:
+                raise
             log.info("looking for an unconfirmed create failed: %s", type(exc).__name__)
     return None
 
@@ -202,11 +228,16 @@ def _record(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
                                "recurrence": when.recurrence or ""}))
 
 
-def _undo(ctx: Context, meeting_id: int) -> None:
+def _undo(ctx: Context, meeting_id: int) -> bool:
+    """Remove a meeting we could not record; False if Zoom would not (the sweep retries)."""
     try:
         ctx.zoom.delete_meeting(meeting_id)
+    except ZoomNotFound:
+        return True
     except ZoomError:
         log.error("could not delete meeting %s after a failed record", meeting_id)
+        return False
+    return True
 
 
 def public_join_url(url: str) -> str:

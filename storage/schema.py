@@ -68,4 +68,14 @@ def m004_live_meetings(db: Database) -> None:
     live.create(db)
 
 
+@migrations()
+def m005_pending_creates(db: Database) -> None:
+    """Creates asked of Zoom and not yet recorded (``commands/recovery.py``)."""
+    db["pending_creates"].create({
+        "key": str, "host_email": str, "topic": str, "fingerprint": str, "requester": str,
+        "platform": str, "at": str,
+    }, pk="key")
+    db["pending_creates"].create_index(["at"])
+
+
 SCHEMA_VERSION = len(migrations._migrations)

@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from commands.live import LiveState, TimelineEntry, Watch
-from commands.ports import Event, MeetingRecord, Person
+from commands.ports import Event, MeetingRecord, PendingCreate, Person
 from commands.stats_model import StatsFigures
 from storage import live as live_db
 from storage import stats as rollups
@@ -31,6 +31,11 @@ BUSY_TIMEOUT_MS = 5000
 def iso(moment: datetime | None) -> str | None:
     """UTC ISO text: it sorts as time does, so range queries can use the indexes."""
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
+
+
+def _iso_us(moment: datetime) -> str:
+    """As :func:`iso`, to the microsecond: an intent's age is measured in seconds."""
+    return moment.astimezone(UTC).isoformat(timespec="microseconds")
 
 
 def parse_iso(text: str | None) -> datetime | None:
@@ -117,6 +122,23 @@ class SqliteStore:
         cur = self.db.execute("insert or ignore into claims (key, at) values (?, ?)",
                               [key, iso(at)])
         return cur.rowcount == 1
+
+    # creates in flight (commands/recovery.py) --------------------------------------
+    def add_pending(self, pending: PendingCreate) -> None:
+        self.db["pending_creates"].insert({
+            "key": pending.key, "host_email": pending.host_email, "topic": pending.topic,
+            "fingerprint": pending.fingerprint, "requester": pending.requester,
+            "platform": pending.platform, "at": _iso_us(pending.at)}, pk="key")
+
+    def clear_pending(self, key: str) -> None:
+        self.db.execute("delete from pending_creates where key = ?", [key])
+
+    def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
+        rows = self.db["pending_creates"].rows_where("at < ?", [_iso_us(before)],
+                                                     order_by="at")
+        return [PendingCreate(r["key"], r["host_email"], r["topic"], r["fingerprint"],
+                              r["requester"], r["platform"], parse_iso(r["at"]))
+                for r in rows]
 
     # passcode reuse -----------------------------------------------------------------
     def passcode_fingerprints(self, host_email: str) -> set[str]:

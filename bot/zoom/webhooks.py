@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
+import math
 import os
 import time
 from collections.abc import Callable, Mapping
@@ -36,7 +37,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from bot import notify
-from bot.config import ConfigError
+from bot.config import seconds_from_env
 from bot.server import MAX_BODY, FrontEnd, unavailable
 from bot.zoom import signature, webhook_events
 from bot.zoom.live_runner import LiveRunner
@@ -59,20 +60,9 @@ ENV = {  # LiveSettings field → environment variable, (least, most)
 
 def settings_from_env(env: Mapping[str, str] | None = None) -> LiveSettings:
     env = os.environ if env is None else env
-    values: dict[str, float] = {}
-    for name, (var, (least, most)) in ENV.items():
-        raw = env.get(var, "").strip()
-        if not raw:
-            continue
-        try:
-            value = float(raw)
-        except ValueError:
-            value = float("nan")
-        if not least <= value <= most:
-            raise ConfigError(f"{var}={raw!r} must be a number of seconds from {least:g} "
-                              f"to {most:g}.")
-        values[name] = value
-    return LiveSettings(**values)
+    values = {name: seconds_from_env(env, var, least=least, most=most, default=math.nan)
+              for name, (var, (least, most)) in ENV.items()}
+    return LiveSettings(**{k: v for k, v in values.items() if not math.isnan(v)})
 
 
 def front_end(services: Any, **options: Any) -> FrontEnd:

@@ -1,0 +1,101 @@
+"""Meetings a crash left behind: made in Zoom, never recorded, never shown to anyone.
+
+:func:`commands.schedule.create_secure_meeting` writes a :class:`PendingCreate` before it
+asks Zoom for a meeting and clears it once the meeting is recorded (or removed). One
+still there long after it was written belongs to a process that died, or to a create
+Zoom never confirmed. :func:`sweep` settles each: it looks for the meeting Zoom made
+(the host's, with that topic and a passcode whose keyed fingerprint matches — the same
+lookup schedule uses after an unconfirmed create) and
+
+* removes it when nothing records it: nobody was ever told its link or passcode, and a
+  user who saw no answer asks again, so keeping it would double-book;
+* leaves it when a record exists (the process died between recording and clearing);
+* finds nothing: Zoom did not make it.
+
+Each settled intent is recorded as a ``recovery`` event and returned, so the front end
+can tell the requester that their request was interrupted. A Zoom error leaves the
+intent for the next sweep, up to :data:`GIVE_UP_AFTER`.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from commands import passcode
+from commands.context import Context
+from commands.errors import ZoomError, ZoomNotFound
+from commands.ports import Event, PendingCreate
+from commands.reply import Reply
+from commands.schedule import find_created
+
+log = logging.getLogger("securemeet.recovery")
+
+GRACE = timedelta(minutes=2)  # a create, read-back and record take seconds, retries included
+GIVE_UP_AFTER = timedelta(hours=24)
+
+REMOVED, KEPT, NOTHING = "removed", "kept", "nothing"
+
+
+@dataclass(frozen=True)
+class Settled:
+    pending: PendingCreate
+    outcome: str  # REMOVED | KEPT | NOTHING
+    meeting_id: int | None = None
+
+
+def sweep(ctx: Context, *, older_than: timedelta = GRACE) -> list[Settled]:
+    """Settle every intent written more than ``older_than`` ago (see the module doc)."""
+    now = ctx.now()
+    settled = []
+    for pending in ctx.store.pending_creates(before=now - older_than):
+        try:
+            result = _settle(ctx, pending)
+        except ZoomError as exc:
+            if now - pending.at < GIVE_UP_AFTER:
+                log.info("recovery of a create for %s: Zoom said %s; trying again later",
+                         pending.platform, type(exc).__name__)
+                continue
+            result = Settled(pending, NOTHING)
+            log.warning("recovery of a create gave up after %s", GIVE_UP_AFTER)
+        ctx.store.clear_pending(pending.key)
+        ctx.store.add_event(Event("recovery", now, pending.requester, pending.platform,
+                                  result.meeting_id, result.outcome))
+        settled.append(result)
+    return settled
+
+
+def _settle(ctx: Context, pending: PendingCreate) -> Settled:
+    def ours(meeting: dict[str, Any]) -> bool:
+        code = meeting.get("password")
+        return bool(code) and passcode.fingerprint(str(code), key=ctx.secret_key) \
+            == pending.fingerprint
+
+    found = find_created(ctx, pending.host_email, pending.topic, ours, waits=(0.0,),
+                         quiet=False)
+    if found is None:
+        return Settled(pending, NOTHING)
+    meeting_id = int(found["id"])
+    if ctx.store.get_meeting(meeting_id) is not None:
+        return Settled(pending, KEPT, meeting_id)
+    try:
+        ctx.zoom.delete_meeting(meeting_id)
+    except ZoomNotFound:
+        pass
+    log.warning("removed meeting %s: created before a crash and never recorded", meeting_id)
+    return Settled(pending, REMOVED, meeting_id)
+
+
+def interrupted_reply(settled: Settled, *, sandbox: bool = False) -> Reply:
+    """What the requester is told about a request that never completed."""
+    topic = settled.pending.topic
+    what = ("Zoom had made the meeting, but its details never reached you, so SecureMeet "
+            "removed it" if settled.outcome == REMOVED else "Zoom did not make it")
+    return Reply(
+        title="⚠️ A meeting request did not complete",
+        text=(f"Your request for “{topic}” was interrupted (SecureMeet restarted, or Zoom "
+              f"did not answer). {what}. Please ask again if you still need it, e.g. "
+              f"`/securemeet tomorrow 3pm {topic}`."),
+        sandbox=sandbox)

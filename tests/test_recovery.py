@@ -1,0 +1,143 @@
+"""Interrupted creates: the intent written before each create, and the sweep that settles
+what a crash (or a create Zoom never confirmed) left behind. Over real HTTP against the
+Zoom emulator; a crash is a ``BaseException`` escaping mid-schedule, as a killed process
+stops without running any ``except Exception`` clean-up.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from datetime import UTC, datetime, timedelta
+
+import pytest
+
+from bot.app import build
+from bot.config import Config, ConfigError
+from bot.recovery import RecoveryLoop, grace_from_env
+from commands import recovery, router, schedule
+from commands.context import Requester
+from commands.reply import Reply
+
+HOST = "host@example.com"
+who = Requester(user="slack:T1:UHOST", platform="slack", email=HOST)
+NOW = timedelta(0)
+
+
+class Crash(BaseException):
+    """The process dies here: no ``except Exception`` runs."""
+
+
+@pytest.fixture
+def app(tmp_path, zoom_client):
+    services = build(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
+    yield services
+    services.close()
+
+
+def crash_after_create(app, monkeypatch, text: str) -> int:
+    """Schedule ``text`` and die right after Zoom made the meeting; its ID."""
+    made: list[int] = []
+    real = schedule.read_back
+
+    def dies(ctx, meeting_id, **kwargs):
+        made.append(meeting_id)
+        raise Crash
+
+    monkeypatch.setattr(schedule, "read_back", dies)
+    with pytest.raises(Crash):
+        router.dispatch(app.ctx, who, text)
+    monkeypatch.setattr(schedule, "read_back", real)
+    return made[0]
+
+
+def pending(app) -> list:
+    return app.store.pending_creates(before=datetime.now(UTC) + timedelta(days=1))
+
+
+def test_a_normal_schedule_leaves_no_intent(app, zoom):
+    reply = router.dispatch(app.ctx, who, "tomorrow 3pm Normal")
+    assert not reply.error and pending(app) == []
+
+
+def test_an_intent_holds_no_passcode(app, zoom, monkeypatch):
+    meeting_id = crash_after_create(app, monkeypatch, "tomorrow 3pm Secretive")
+    (intent,) = pending(app)
+    code = zoom.meetings[meeting_id]["password"]
+    assert code not in repr(intent) and intent.topic == "Secretive"
+    assert (intent.host_email, intent.requester, intent.platform) == (HOST, who.user, "slack")
+
+
+def test_the_sweep_removes_a_meeting_a_crash_left_unrecorded(app, zoom, monkeypatch):
+    orphan = crash_after_create(app, monkeypatch, "tomorrow 3pm Orphan")
+    kept = router.dispatch(app.ctx, who, "tomorrow 4pm Orphan")  # same topic, recorded
+    assert not kept.error and orphan in zoom.meetings and len(zoom.meetings) == 2
+    assert recovery.sweep(app.ctx, older_than=timedelta(hours=1)) == []  # too recent
+    (settled,) = recovery.sweep(app.ctx, older_than=NOW)
+    assert (settled.outcome, settled.meeting_id) == (recovery.REMOVED, orphan)
+    assert orphan not in zoom.meetings and len(zoom.meetings) == 1  # the recorded one stays
+    assert pending(app) == []
+    (event,) = app.store.events(kinds=["recovery"])
+    assert (event.outcome, event.meeting_id, event.actor) == ("removed", orphan, who.user)
+    assert recovery.sweep(app.ctx, older_than=NOW) == []  # settled once
+
+
+def test_a_recorded_meeting_is_kept_and_a_create_that_never_reached_zoom_is_nothing(
+        app, zoom, monkeypatch):
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Recorded")
+    (intent,) = pending(app)
+    app.store.clear_pending(intent.key)
+    monkeypatch.setattr(app.store, "clear_pending", lambda key: (_ for _ in ()).throw(Crash))
+    with pytest.raises(Crash):  # dies after recording, before clearing
+        router.dispatch(app.ctx, who, "tomorrow 5pm Recorded late")
+    monkeypatch.undo()
+    zoom.fail_next(1, 400, method="POST", path_contains="/meetings")
+    failed = router.dispatch(app.ctx, who, "tomorrow 6pm Refused")  # a definite no
+    assert failed.error
+    outcomes = {s.pending.topic: s.outcome for s in recovery.sweep(app.ctx, older_than=NOW)}
+    assert outcomes == {"Recorded late": recovery.KEPT}
+    assert any(m["topic"] == "Recorded late" for m in zoom.meetings.values())
+
+
+def test_an_unconfirmed_create_zoom_did_not_make_is_settled_as_nothing(app, zoom, monkeypatch):
+    monkeypatch.setattr(schedule, "FIND_WAITS", (0.0,))
+    zoom.fail_next(1, 503, method="POST", path_contains="/meetings")
+    assert router.dispatch(app.ctx, who, "tomorrow 3pm Maybe").error
+    assert [p.topic for p in pending(app)] == ["Maybe"]  # Zoom may yet act: kept for the sweep
+    (settled,) = recovery.sweep(app.ctx, older_than=NOW)
+    assert settled.outcome == recovery.NOTHING and zoom.meetings == {}
+
+
+def test_zoom_down_during_the_sweep_keeps_the_intent(app, zoom, monkeypatch):
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Later")
+    zoom.fail_next(5, 503, method="GET")  # every attempt of one read (4 retries)
+    assert recovery.sweep(app.ctx, older_than=NOW) == []
+    assert len(pending(app)) == 1 and len(zoom.meetings) == 1
+    (settled,) = recovery.sweep(app.ctx, older_than=NOW)  # Zoom is back
+    assert settled.outcome == recovery.REMOVED and zoom.meetings == {}
+
+
+class Inbox:
+    def __init__(self) -> None:
+        self.sent: list[tuple[str, Reply]] = []
+
+    async def notify(self, user: str, reply: Reply) -> None:
+        self.sent.append((user, reply))
+
+
+def test_the_server_loop_tells_the_requester(app, zoom, monkeypatch):
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Told")
+    inbox = Inbox()
+    loop = RecoveryLoop(app, senders={"slack": inbox}, grace=NOW)
+    settled = asyncio.run(loop.once())
+    assert [s.outcome for s in settled] == [recovery.REMOVED]
+    ((user, reply),) = inbox.sent
+    assert user == who.user and "did not complete" in reply.title
+    assert "“Told”" in reply.text and "removed it" in reply.text
+
+
+def test_the_grace_comes_from_the_environment():
+    assert grace_from_env({}) == recovery.GRACE
+    assert grace_from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": "5"}) == timedelta(seconds=5)
+    for bad in ("-1", "soon", "nan", "100000"):
+        with pytest.raises(ConfigError, match="SECUREMEET_RECOVERY_GRACE_SECONDS"):
+            grace_from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": bad})
