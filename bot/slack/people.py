@@ -22,6 +22,7 @@ from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.pool import run_blocking
+from bot.singleflight import single_flight
 from commands.context import Requester
 from commands.errors import UserError
 from commands.ports import Person
@@ -69,21 +70,8 @@ class People:
         cached = await run_blocking(self.services.store.get_person, key)
         if cached and cached.fetched_at and now - cached.fetched_at < self.ttl:
             return cached
-        pending = self._inflight.get(key)
-        if pending is not None:
-            return await asyncio.shield(pending)
-        future: asyncio.Future[Person] = asyncio.get_running_loop().create_future()
-        self._inflight[key] = future
-        try:
-            person = await self._fetch(key, user_id, cached, now)
-            future.set_result(person)
-            return person
-        except BaseException as exc:
-            future.set_exception(exc)
-            future.exception()  # mark retrieved: a waiter may not exist
-            raise
-        finally:
-            self._inflight.pop(key, None)
+        return await single_flight(self._inflight, key,
+                                   lambda: self._fetch(key, user_id, cached, now))
 
     async def _fetch(self, key: str, user_id: str, cached: Person | None, now: datetime) -> Person:
         try:
