@@ -22,9 +22,11 @@ import json
 import threading
 import time
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
+
+from tests.local_http import LocalHTTPFake
 
 BOT_TOKEN = "xoxb-test"
 SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
@@ -41,13 +43,7 @@ class Call:
     at: float = field(default_factory=time.monotonic)
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    request_queue_size = 1024
-    allow_reuse_address = True
-
-
-class FakeSlack:
+class FakeSlack(LocalHTTPFake):
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.users: dict[str, dict[str, Any]] = {}
@@ -55,41 +51,6 @@ class FakeSlack:
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._lock = threading.Condition()
         self._ids = itertools.count(1)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle ---------------------------------------------------------------------------
-    def start(self) -> FakeSlack:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-            self._thread = None
-
-    def __enter__(self) -> FakeSlack:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None, "start() first"
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def api_url(self) -> str:
@@ -243,6 +204,9 @@ class _Handler(BaseHTTPRequestHandler):
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
+
+
+FakeSlack.handler = _Handler
 
 
 # signing and bodies -------------------------------------------------------------------------

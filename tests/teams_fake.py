@@ -26,12 +26,14 @@ import threading
 import time
 import warnings
 from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import unquote, urlparse
 
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
+
+from tests.local_http import LocalHTTPFake
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
 BOT_ID = f"28:{APP_ID}"
@@ -54,12 +56,7 @@ class Call:
         return parts[3] if len(parts) > 3 else ""
 
 
-class _Server(ThreadingHTTPServer):
-    daemon_threads = True
-    allow_reuse_address = True
-
-
-class FakeTeams:
+class FakeTeams(LocalHTTPFake):
     def __init__(self) -> None:
         self.members: dict[str, dict[str, Any]] = {}  # "29:…" → TeamsChannelAccount JSON
         self.calls: list[Call] = []
@@ -68,40 +65,6 @@ class FakeTeams:
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-        self._server: _Server | None = None
-        self._thread: threading.Thread | None = None
-
-    # lifecycle -------------------------------------------------------------------------
-    def start(self) -> FakeTeams:
-        fake = self
-
-        class Handler(_Handler):
-            owner = fake
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._thread = threading.Thread(target=self._server.serve_forever,
-                                        kwargs={"poll_interval": 0.05}, daemon=True)
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        if self._server is not None:
-            self._server.shutdown()
-            self._server.server_close()
-            self._server = None
-        if self._thread is not None:
-            self._thread.join(timeout=5)
-
-    def __enter__(self) -> FakeTeams:
-        return self.start()
-
-    def __exit__(self, *exc: object) -> None:
-        self.stop()
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     @property
     def service_url(self) -> str:
@@ -244,6 +207,9 @@ class _Handler(BaseHTTPRequestHandler):
     def do_PUT(self) -> None:  # noqa: N802
         self._call()
         self._reply(200, {"id": self.owner.next_id()})
+
+
+FakeTeams.handler = _Handler
 
 
 # activities ---------------------------------------------------------------------------
