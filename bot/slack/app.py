@@ -47,6 +47,7 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot import tasks
 from bot.pool import run_blocking
 from bot.slack import blocks
 from bot.slack.ackfirst import AckFirst
@@ -316,15 +317,7 @@ class SlackBot:
 
     async def drain(self, timeout: float = SHUTDOWN_GRACE) -> int:
         """Wait for started work (the server is stopping); returns how many did not finish."""
-        pending = {t for t in self.tasks if not t.done()}
-        if not pending:
-            return 0
-        log.warning("waiting up to %.0f s for %d Slack replies in progress", timeout,
-                    len(pending))
-        _, still = await asyncio.wait(pending, timeout=timeout)
-        for task in still:
-            task.cancel()
-        return len(still)
+        return await tasks.drain(self.tasks, timeout=timeout, what="Slack replies")
 
 
 def invalid_request() -> Response:

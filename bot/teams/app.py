@@ -46,6 +46,7 @@ from typing import Any
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
+from bot import tasks
 from bot.pool import run_blocking
 from bot.teams import cards
 from bot.teams.people import People, user_key
@@ -217,15 +218,7 @@ class TeamsBot:
     async def drain(self, timeout: float = SHUTDOWN_GRACE) -> int:
         """Wait for replies in progress (the server is stopping); returns how many did not
         finish in time."""
-        pending = {t for t in self.tasks if not t.done()}
-        if not pending:
-            return 0
-        log.warning("waiting up to %.0f s for %d Teams replies in progress", timeout,
-                    len(pending))
-        _, still = await asyncio.wait(pending, timeout=timeout)
-        for task in still:
-            task.cancel()
-        return len(still)
+        return await tasks.drain(self.tasks, timeout=timeout, what="Teams replies")
 
     @property
     def busy(self) -> bool:

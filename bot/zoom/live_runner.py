@@ -30,7 +30,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import notify
+from bot import notify, tasks
 from bot.pool import run_blocking
 from bot.zoom.webhook_events import ZoomEvent
 from commands import live
@@ -74,11 +74,7 @@ class LiveRunner:
         for timer in self.timers.values():
             timer.cancel()
         self.timers.clear()
-        pending = {t for t in self.tasks if not t.done()}
-        if pending:
-            _, still = await asyncio.wait(pending, timeout=timeout)
-            for task in still:
-                task.cancel()
+        await tasks.drain(self.tasks, timeout=timeout, what="Zoom events")
         await notify.close_all(self.senders)
 
     async def idle(self, timeout: float = 10.0) -> None:
