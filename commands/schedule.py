@@ -272,14 +272,31 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
     if ctx.sandbox:
         notes.append("🧪 Sandbox: created in SecureMeet's built-in Zoom emulator, not in Zoom.")
     title = f"🔒 {meeting.get('topic') or DEFAULT_TOPIC}"
-    ok = policy.compliant(done.findings)
-    text = ("Your meeting is ready and locked down. Share the link and passcode privately."
-            if ok else "Your meeting is ready, but not everything could be locked down — "
-            "see ✗ below.")
+    text = headline(done.findings, who)
     return Reply(title=title, text=text, facts=tuple(facts),
                  checklist=enforced + HOST_DUTIES + duties,
                  actions=meeting_actions(meeting_id, done.findings, who), notes=tuple(notes),
                  private=True, sandbox=ctx.sandbox)
+
+
+def headline(findings: tuple[policy.Finding, ...], who: Requester) -> str:
+    """One line on how safe the new meeting is, and whose move it is when it is not."""
+    if policy.compliant(findings):
+        return "Your meeting is ready and locked down. Share the link and passcode privately."
+    failing = [f for f in findings if f.status is Status.FAIL]
+    account = [f for f in failing if policy.RULES_BY_ID[f.rule_id].kind == "host"]
+    if not failing:
+        return ("Your meeting is ready, but SecureMeet could not read everything it checks "
+                "— see ? below.")
+    if len(account) < len(failing):
+        return "Your meeting is ready, but not everything could be locked down — see ✗ below."
+    n = len(account)
+    them = "them" if n > 1 else "it"
+    whose = (f"fix {them} with the buttons" if who.is_admin else
+             f"change {them} in the Zoom web portal, or ask a SecureMeet admin")
+    return (f"Your meeting is ready and its own settings are locked down, but {n} setting"
+            f"{'s' if n > 1 else ''} of your Zoom account weaken{'' if n > 1 else 's'} it "
+            f"(✗ below): {whose}.")
 
 
 def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
