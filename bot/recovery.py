@@ -49,8 +49,6 @@ class RecoveryLoop:
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
-        if self.senders is None:
-            self.senders = notify.notifiers(self.services)
         self.task = asyncio.get_running_loop().create_task(self._run(), name="recovery")
 
     async def stop(self) -> None:
@@ -78,7 +76,9 @@ class RecoveryLoop:
         for item in settled:
             log.info("interrupted create settled: %s", item.outcome)
             if item.outcome != recovery.KEPT and item.pending.requester:
+                if self.senders is None:  # made when first needed: they load platform SDKs
+                    self.senders = notify.notifiers(self.services)
                 reply = recovery.interrupted_reply(item, sandbox=self.services.ctx.sandbox)
-                await notify.send(self.senders or {}, user=item.pending.requester,
+                await notify.send(self.senders, user=item.pending.requester,
                                   platform=item.pending.platform, reply=reply)
         return settled
