@@ -15,6 +15,7 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
+from dataclasses import replace
 from types import ModuleType
 
 from commands import audit, calendar, end, fix, help, schedule, stats
@@ -87,12 +88,8 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
         if name == "schedule":
             return schedule.run(ctx, who, rest), "ok"
         return COMMANDS[name].run(ctx, who, rest), "ok"
-    except NoTimeFound as exc:
-        if len(rest.split()) == 1:  # "/securemeet frobnicate": an unknown command word
-            return help.run(ctx, who, intro=f"I don't know “{rest}”. Here is what I can do:"), \
-                "user_error"
-        return error_reply(exc.message, examples=exc.examples, sandbox=ctx.sandbox), \
-            "user_error"
+    except NoTimeFound as exc:  # unknown words, not a time: what SecureMeet understands
+        return _help_instead(ctx, who, rest, exc), "user_error"
     except UserError as exc:
         examples = exc.examples or (help.SCHEDULE_EXAMPLES[:2] if name == "schedule" else ())
         return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox), "user_error"
@@ -103,6 +100,15 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
         return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
                            "changed; please try again, and quote the ref if it persists.",
                            sandbox=ctx.sandbox), "error"
+
+
+def _help_instead(ctx: Context, who: Requester, text: str, exc: NoTimeFound) -> Reply:
+    """Words with no time in them: the help, headed by what was missing."""
+    if len(text.split()) == 1:  # "/securemeet frobnicate": an unknown command word
+        title, intro = f"⚠️ I don't know “{text[:40]}”", "Here is what I can do:"
+    else:
+        title, intro = "⚠️ No time found", f"{exc.message} Here is what I can do:"
+    return replace(help.run(ctx, who, intro=intro), title=title, error=True)
 
 
 def _record_error(ctx: Context, who: Requester, name: str, ref: str) -> None:

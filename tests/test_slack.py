@@ -194,17 +194,26 @@ def test_help_is_answered_in_the_ack_itself(server, slack):
 
 
 def test_unreadable_text_gets_a_private_error_with_examples(server, slack):
+    message = reply_to(server, slack, "Feb 30 3pm Budget")  # a time, but an impossible one
+    assert message["response_type"] == "ephemeral"
+    assert "“Feb 30” is not a real date" in text_of(message)
+    assert text_of(message).count("`/securemeet ") >= 2  # two correct examples
+    assert message["blocks"][0]["text"]["text"].startswith("⚠️")
+
+
+def test_words_without_a_time_get_the_help_saying_what_was_missing(server, slack):
     message = reply_to(server, slack, "blah blah")
     assert message["response_type"] == "ephemeral"
-    assert "/securemeet tomorrow 3pm" in text_of(message)
-    assert message["blocks"][0]["text"]["text"].startswith("⚠️")
+    assert message["blocks"][0]["text"]["text"] == "⚠️ No time found"
+    assert "I couldn't find a time in “blah blah”" in text_of(message)
+    assert "/securemeet audit" in text_of(message) and "tomorrow 3pm" in text_of(message)
 
 
 def test_an_unknown_command_word_gets_help_privately(server, slack, emulator):
     before = len(emulator.meetings)
     message = reply_to(server, slack, "frobnicate")
     assert message["response_type"] == "ephemeral"
-    assert "I don't know “frobnicate”" in text_of(message)
+    assert message["blocks"][0]["text"]["text"] == "⚠️ I don't know “frobnicate”"
     assert "/securemeet audit" in text_of(message)  # the help itself follows
     assert len(emulator.meetings) == before
 
