@@ -135,7 +135,7 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
     except ZoomUnconfirmed:
         raise  # Zoom may yet have made it: the intent stays for the sweep to settle
     except Exception:
-        ctx.store.clear_pending(pending.key)
+        _forget(ctx, pending.key)
         raise
     meeting_id = int(created["id"])
     try:
@@ -148,7 +148,7 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
     except Exception:
         # Nothing half-created: a meeting we cannot record is a meeting we remove.
         if _undo(ctx, meeting_id):
-            ctx.store.clear_pending(pending.key)
+            _forget(ctx, pending.key)
         raise
     ctx.store.clear_pending(pending.key)
     return Scheduled(meeting, findings, overridden)
@@ -238,6 +238,15 @@ def _undo(ctx: Context, meeting_id: int) -> bool:
         log.error("could not delete meeting %s after a failed record", meeting_id)
         return False
     return True
+
+
+def _forget(ctx: Context, key: str) -> None:
+    """Clear an intent while another error is on its way to the user: if the store is
+    what failed, the intent stays and the sweep settles it later."""
+    try:
+        ctx.store.clear_pending(key)
+    except Exception:
+        log.warning("could not clear a create intent; the sweep will settle it")
 
 
 def public_join_url(url: str) -> str:
