@@ -166,10 +166,12 @@ def _slack_auth_test(config: Config) -> str:
 def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -> None:
     """Serve Slack, Zoom webhooks, Teams and /healthz over HTTP (uvicorn, one worker)."""
     from bot import server
-    from bot.slack import SocketModeUnavailable
+    from bot.slack import SocketModeUnavailable, check_socket_mode
 
     with services(port=port) as built:
         try:
+            if socket_mode and built.config.slack_enabled and built.config.slack_app_token:
+                check_socket_mode(built.config)
             app_port = built.config.port
             mode = "sandbox" if built.config.sandbox else "live"
             click.echo(f"SecureMeet ({mode}) on http://{host}:{app_port} — /healthz, "

@@ -29,6 +29,7 @@ from urllib.parse import parse_qs, urlencode, urlparse
 from tests.local_http import LocalHTTPFake
 
 BOT_TOKEN = "xoxb-test"
+APP_TOKEN = "xapp-test"  # Socket Mode's app-level token (apps.connections.open)
 SIGNING_SECRET = "fake-signing-secret-0123456789abcdef"
 TEAM_ID = "T0FAKE"
 
@@ -51,6 +52,7 @@ class FakeSlack(LocalHTTPFake):
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._lock = threading.Condition()
         self._ids = itertools.count(1)
+        self.socket_url = ""  # what apps.connections.open answers (tests/socket_fake.py)
 
     @property
     def api_url(self) -> str:
@@ -125,6 +127,10 @@ class FakeSlack(LocalHTTPFake):
             return 200, {"Content-Type": "text/plain"}, b"ok"
         if call.method == "upload":
             return 200, {"Content-Type": "text/plain"}, f"OK - {len(call.raw)}".encode()
+        if call.method == "apps.connections.open":  # Socket Mode: the app-level token
+            if call.headers.get("authorization", "") != f"Bearer {APP_TOKEN}":
+                return 200, {}, _json({"ok": False, "error": "invalid_auth"})
+            return 200, {}, _json({"ok": True, "url": self.socket_url})
         if call.headers.get("authorization", "") != f"Bearer {self.token}":
             return 200, {}, _json({"ok": False, "error": "invalid_auth"})
         return 200, {}, _json(self._api(call))

@@ -27,6 +27,32 @@ class SocketModeUnavailable(ValueError):
     """``--socket-mode`` without the app-level token it needs."""
 
 
+def check_socket_mode(config: Any, *, timeout: float = 15) -> None:
+    """Before serving: can this app-level token open a Socket Mode connection?
+
+    Once connected, the SDK rightly retries forever through network trouble; at start-up
+    that would hang the server with a traceback per attempt. One ``apps.connections.open``
+    here turns a wrong token or an unreachable Slack into one clear line instead.
+    """
+    from slack_sdk import WebClient
+    from slack_sdk.errors import SlackApiError
+
+    client = WebClient(base_url=config.slack_api_url, timeout=int(timeout))
+    try:
+        client.apps_connections_open(app_token=config.slack_app_token)
+    except SlackApiError as exc:
+        error = exc.response.get("error") if exc.response is not None else "unknown"
+        raise SocketModeUnavailable(
+            f"Slack refused SLACK_APP_TOKEN for Socket Mode ({error}): it must be the app's "
+            "app-level token (xapp-…) with the connections:write scope, and Socket Mode "
+            "must be on in the app's settings.") from exc
+    except (OSError, TimeoutError) as exc:  # URLError, DNS, refused, timed out
+        raise SocketModeUnavailable(
+            f"Could not reach Slack at {config.slack_api_url} to open a Socket Mode "
+            f"connection ({type(exc).__name__}). Check the network, or run `securemeet "
+            "serve` without --socket-mode behind a public URL.") from exc
+
+
 def front_end(services: Any, *, socket_mode: bool = False) -> FrontEnd:
     config = services.config
     if not config.slack_enabled:
@@ -44,15 +70,20 @@ def front_end(services: Any, *, socket_mode: bool = False) -> FrontEnd:
                         startup=bot.start, shutdown=bot.stop)
     from slack_bolt.adapter.socket_mode.async_handler import AsyncSocketModeHandler
 
-    handler = AsyncSocketModeHandler(bot.app, config.slack_app_token)
+    handlers: list[AsyncSocketModeHandler] = []
 
     async def start() -> None:
+        # Made here, in the server's event loop: its aiohttp session needs a running loop
+        # (made in create_app, it crashed `serve --socket-mode` before it could start).
         await bot.start()
+        handler = AsyncSocketModeHandler(bot.app, config.slack_app_token)
+        handlers.append(handler)
         await handler.connect_async()
         log.warning("Slack: connected through Socket Mode")
 
     async def stop() -> None:
-        await handler.close_async()
+        while handlers:
+            await handlers.pop().close_async()
         await bot.stop()
 
     return FrontEnd("slack", "socket mode", [unavailable(PATH, "slack", SOCKET)],
