@@ -36,6 +36,7 @@ from typing import Any
 import aiohttp
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
+from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.http_retry.builtin_async_handlers import (
     AsyncConnectionErrorRetryHandler,
@@ -94,6 +95,19 @@ def channel_message(reply: Reply) -> dict[str, Any]:
     return blocks.render(reply, public=True)
 
 
+class _OneToken(logging.Filter):
+    """Bolt reads SLACK_BOT_TOKEN itself and warns that it goes unused because we pass a
+    client: one made with that very token. A warning at every start that asks for nothing
+    would teach people to ignore our warnings."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return record.getMessage() != warning_client_prioritized_and_token_skipped()
+
+
+BOLT_LOG = logging.getLogger("slack_bolt")
+BOLT_LOG.addFilter(_OneToken())
+
+
 class SlackBot:
     """The AsyncApp, its listeners, and the delivery of replies."""
 
@@ -102,7 +116,7 @@ class SlackBot:
         self.services = services
         self.client = web_client(config.slack_bot_token, config.slack_api_url)
         self.app = AsyncApp(client=self.client, signing_secret=config.slack_signing_secret,
-                            process_before_response=True, logger=logging.getLogger("slack_bolt"))
+                            process_before_response=True, logger=BOLT_LOG)
         self.people = People(services, self.client)
         self.handler = AsyncSlackRequestHandler(self.app)
         self.tasks: set[asyncio.Task[Any]] = set()
