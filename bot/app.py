@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 from bot.config import Config
@@ -56,6 +57,10 @@ def build(config: Config | None = None, *, zoom: ZoomGateway | None = None,
         closers.append(zoom.close)  # type: ignore[attr-defined]
         if emulator is not None:
             closers.append(emulator.stop)
+            kept = sandbox_state_path(config)
+            if kept is not None:  # the sandbox's Zoom outlives the process, as Zoom does
+                emulator.load(kept)
+                closers.append(lambda: _save_sandbox(emulator, kept))
     if store is None:
         store = SqliteStore(config.db_path)
         closers.append(store.close)
@@ -63,6 +68,21 @@ def build(config: Config | None = None, *, zoom: ZoomGateway | None = None,
                   policy_level=config.policy_level, sandbox=config.sandbox,
                   secret_key=config.key_bytes(), day_first=config.day_first)
     return Services(config, store, zoom, ctx, emulator, closers)
+
+
+def sandbox_state_path(config: Config) -> Path | None:
+    """Where sandbox mode keeps the emulator's meetings between runs: beside the
+    database, so `securemeet try …` then `securemeet audit <ID>` finds the meeting."""
+    if config.db_path in ("", ":memory:"):
+        return None
+    return Path(config.db_path + ".zoom-sandbox.json")
+
+
+def _save_sandbox(emulator: Any, path: Path) -> None:
+    try:
+        emulator.save(path)
+    except OSError as exc:
+        log.warning("sandbox Zoom state not saved to %s (%s)", path, exc.strerror or exc)
 
 
 def _zoom_for(config: Config) -> tuple[ZoomClient, Any]:

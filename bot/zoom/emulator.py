@@ -28,11 +28,15 @@ Run it alone with ``python -m bot.zoom.emulator --port 9099``.
 from __future__ import annotations
 
 import argparse
+import json
+import logging
+import os
 import socket
 import threading
 import time
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import uvicorn
@@ -40,6 +44,8 @@ from uvicorn.protocols.http.h11_impl import H11Protocol
 
 from bot.zoom.emulator_app import build_app
 from bot.zoom.emulator_state import Delay, Failure, ZoomState
+
+log = logging.getLogger("securemeet.zoom.emulator")
 
 
 class ZoomEmulator:
@@ -213,6 +219,32 @@ class ZoomEmulator:
     def expire_tokens(self) -> None:
         """Every token issued so far now gets 401 ``{"code": 124}``."""
         self._state.expire_tokens()
+
+    def save(self, path: str | Path) -> None:
+        """Write the account's users, meetings and locks to ``path`` (JSON, mode 0600: it
+        holds what Zoom would, sandbox meetings' passcodes included). Written whole to a
+        temporary file, then renamed, so a crash never leaves half a file."""
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            json.dump(self._state.snapshot(), f)
+        os.replace(tmp, path)
+
+    def load(self, path: str | Path) -> bool:
+        """Restore what :meth:`save` wrote; False (and nothing changed) if there is none
+        or it cannot be read."""
+        try:
+            snapshot = json.loads(Path(path).read_text(encoding="utf-8"))
+            self._state.restore(snapshot)
+        except FileNotFoundError:
+            return False
+        except (OSError, ValueError, TypeError, KeyError) as exc:
+            log.warning("sandbox Zoom state in %s not restored (%s): starting empty",
+                        path, type(exc).__name__)
+            self._state.reset()
+            return False
+        return True
 
     def reset(self) -> None:
         """Forget users, meetings, locks, tokens, faults and the log; restore settings."""

@@ -15,7 +15,7 @@ import secrets
 import threading
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -144,6 +144,24 @@ class ZoomState:
         self.log: list[tuple[str, str, int]] = []
         self.page_tokens: dict[str, tuple[str, str, int, float]] = {}
         self.token_requests = 0
+
+    # --- persistence (sandbox mode keeps Zoom's side between runs) -----------------
+    def snapshot(self) -> dict[str, Any]:
+        """What a Zoom account holds: users, meetings (deleted ones too), locks."""
+        with self._lock:
+            return copy.deepcopy({
+                "users": {k: asdict(u) for k, u in self.users.items()},
+                "meetings": {str(k): asdict(m) for k, m in self.meeting_store.items()},
+                "deleted": {str(k): asdict(m) for k, m in self.deleted.items()},
+                "locks": self.locks})
+
+    def restore(self, snapshot: Mapping[str, Any]) -> None:
+        with self._lock:
+            self.users = {k: User(**u) for k, u in snapshot.get("users", {}).items()}
+            self.meeting_store = {int(k): Meeting(**m)
+                                  for k, m in snapshot.get("meetings", {}).items()}
+            self.deleted = {int(k): Meeting(**m) for k, m in snapshot.get("deleted", {}).items()}
+            self.locks = dict(snapshot.get("locks", {}))
 
     def reset(self) -> None:
         with self._lock:

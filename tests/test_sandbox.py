@@ -1,0 +1,60 @@
+"""Sandbox mode keeps its Zoom between runs, as a real Zoom account would: a meeting made
+by ``securemeet try`` is there for ``securemeet audit`` in the next process."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+from bot.app import build, sandbox_state_path
+from bot.config import Config
+from commands import router
+from commands.context import Requester
+
+ME = Requester(user="console:you@example.com", platform="console", email="you@example.com",
+               is_admin=True)
+
+
+def schedule(config: Config, text: str) -> int:
+    services = build(config)
+    try:
+        reply = router.dispatch(services.ctx, ME, text)
+        return int(next(f.value for f in reply.facts if f.label == "Meeting ID")
+                   .replace(" ", ""))
+    finally:
+        services.close()
+
+
+def test_a_meeting_made_in_one_run_is_audited_in_the_next(tmp_path):
+    config = Config(db_path=str(tmp_path / "sm.db"))
+    meeting_id = schedule(config, "tomorrow 3pm Kept")
+    path = sandbox_state_path(config)
+    assert path is not None and path.exists()
+    assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # it holds passcodes, as Zoom does
+    services = build(config)
+    try:
+        audit = router.dispatch(services.ctx, ME, f"audit {meeting_id}")
+        assert not audit.error and audit.title == "🔍 Audit: Kept"
+        again = router.dispatch(services.ctx, ME, "tomorrow 4pm Second")
+        assert not again.error  # new IDs never collide with the restored ones
+    finally:
+        services.close()
+    services = build(config)
+    try:
+        mine = router.dispatch(services.ctx, ME, "audit mine")
+        assert "Kept" in mine.plain_text() and "Second" in mine.plain_text()
+    finally:
+        services.close()
+
+
+def test_an_unreadable_state_file_starts_an_empty_sandbox(tmp_path, caplog):
+    config = Config(db_path=str(tmp_path / "sm.db"))
+    path = sandbox_state_path(config)
+    assert path is not None
+    path.write_text("{not json", encoding="utf-8")
+    meeting_id = schedule(config, "tomorrow 3pm Fresh")
+    assert meeting_id and "not restored" in caplog.text
+
+
+def test_an_in_memory_database_keeps_no_state():
+    assert sandbox_state_path(Config(db_path=":memory:")) is None
