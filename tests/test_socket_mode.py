@@ -24,7 +24,14 @@ from bot.config import Config
 from bot.server import create_app
 from bot.zoom.emulator import ZoomEmulator
 from tests.asgi_thread import ServerThread
-from tests.slack_fake import APP_TOKEN, BOT_TOKEN, SIGNING_SECRET, FakeSlack, slash_body
+from tests.slack_fake import (
+    APP_TOKEN,
+    BOT_TOKEN,
+    SIGNING_SECRET,
+    FakeSlack,
+    action_body,
+    slash_body,
+)
 from tests.socket_fake import FakeSocketMode
 
 HOST = "UHOST"
@@ -98,6 +105,28 @@ def test_a_redelivered_command_makes_no_second_meeting(stack):
     assert ack["envelope_id"]
     assert len(zoom.meetings) == before + 1
     assert slack.responses(again) == []
+
+
+def test_the_end_button_over_the_socket_is_authorised(stack):
+    slack, socket, zoom, _ = stack
+    slack.add_user("UOTHER", email="other@example.com", tz="UTC")
+    zoom.add_user("other@example.com")
+    _, url = command(socket, slack, "tomorrow 5pm Ends here")
+    (made,) = slack.wait_for_response(url, timeout=30)
+    meeting_id = next(int(e["value"]) for b in made["blocks"] if b["type"] == "actions"
+                      for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
+    zoom.start_meeting(meeting_id)
+    for user, ended in (("UOTHER", False), (HOST, True)):
+        reply_url = slack.response_url(f"{user}-end")
+        payload = json.loads(dict(parse_qsl(action_body(
+            user_id=user, action_id="securemeet:end:0", value=str(meeting_id),
+            response_url=reply_url)))["payload"])
+        envelope_id = f"env-{next(_envelopes)}"
+        socket.send({"envelope_id": envelope_id, "type": "interactive", "payload": payload,
+                     "accepts_response_payload": False})
+        socket.wait_ack(envelope_id)
+        (answer,) = slack.wait_for_response(reply_url, timeout=15)
+        assert bool(zoom.meetings[meeting_id].get("ended_by_api")) is ended, answer
 
 
 def test_help_is_answered_in_the_ack(stack):
