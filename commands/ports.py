@@ -133,7 +133,9 @@ class Store(Protocol):
 
     def add_pending(self, pending: PendingCreate) -> None: ...
 
-    def clear_pending(self, key: str) -> None: ...
+    def clear_pending(self, key: str) -> bool:
+        """Remove an intent; False when it was already gone (another sweep had it)."""
+        ...
 
     def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
         """Intents written before ``before`` and never cleared, oldest first."""

@@ -13,7 +13,9 @@ lookup schedule uses after an unconfirmed create) and
 * finds nothing: Zoom did not make it.
 
 Each settled intent is recorded as a ``recovery`` event and returned, so the front end
-can tell the requester that their request was interrupted. A Zoom error leaves the
+can tell the requester that their request was interrupted; when two replicas sweep at
+once, the one whose clearing of the intent takes effect does that (a second delete of
+the meeting is harmless). A Zoom error leaves the
 intent for the next sweep, up to :data:`GIVE_UP_AFTER`.
 """
 
@@ -60,7 +62,8 @@ def sweep(ctx: Context, *, older_than: timedelta = GRACE) -> list[Settled]:
                 continue
             result = Settled(pending, NOTHING)
             log.warning("recovery of a create gave up after %s", GIVE_UP_AFTER)
-        ctx.store.clear_pending(pending.key)
+        if not ctx.store.clear_pending(pending.key):
+            continue  # another replica's sweep settled it first: it tells the requester
         ctx.store.add_event(Event("recovery", now, pending.requester, pending.platform,
                                   result.meeting_id, result.outcome))
         settled.append(result)

@@ -130,8 +130,9 @@ class SqliteStore:
             "fingerprint": pending.fingerprint, "requester": pending.requester,
             "platform": pending.platform, "at": _iso_us(pending.at)}, pk="key")
 
-    def clear_pending(self, key: str) -> None:
-        self.db.execute("delete from pending_creates where key = ?", [key])
+    def clear_pending(self, key: str) -> bool:
+        return self.db.execute("delete from pending_creates where key = ?",
+                               [key]).rowcount == 1
 
     def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
         rows = self.db["pending_creates"].rows_where("at < ?", [_iso_us(before)],

@@ -141,3 +141,21 @@ def test_the_grace_comes_from_the_environment():
     for bad in ("-1", "soon", "nan", "100000"):
         with pytest.raises(ConfigError, match="SECUREMEET_RECOVERY_GRACE_SECONDS"):
             grace_from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": bad})
+
+
+def test_two_sweeps_at_once_settle_an_intent_once(app, zoom, monkeypatch):
+    """Replicas on one database: the sweep whose clearing takes effect reports it."""
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Raced")
+    (intent,) = pending(app)
+    real = app.store.clear_pending
+    calls = []
+
+    def raced(key):
+        calls.append(key)
+        real(key)  # the other replica cleared it a moment before us
+        return real(key)
+
+    monkeypatch.setattr(app.store, "clear_pending", raced)
+    assert recovery.sweep(app.ctx, older_than=NOW) == []
+    assert calls == [intent.key] and zoom.meetings == {}
+    assert app.store.events(kinds=["recovery"]) == []
