@@ -1,4 +1,4 @@
-"""Audit a meeting against the policy, rule by rule, and fix what Zoom's API can fix.
+"""Audit a meeting against the policy, rule by rule, with fixes where Zoom's API has one.
 
 ``audit <ID | join link>`` reads the meeting as Zoom holds it (for a recurring meeting,
 its occurrences too), the host's Zoom user settings and the account's lock settings
@@ -8,7 +8,8 @@ check by hand, and where) / unknown (we could not read it), with the advisory cl
 and what to do. ``audit mine`` does that for each of the requester's upcoming
 meetings, one line each, worst first.
 
-:func:`fix` changes one rule on one meeting, then audits again and shows the result:
+:func:`commands.fix.fix` changes one rule on one meeting, then audits again with this
+module and shows the result:
 meeting-level rules by a PATCH of the meeting (a rotated passcode is shown only in a
 private reply); host-level rules by a PATCH of the host's user settings, which changes
 *all* their meetings, so only admins may and only after a confirmation. A setting the
@@ -32,13 +33,12 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from commands import passcode, policy, timefmt
+from commands import policy, timefmt
 from commands.access import may_manage, refusal
 from commands.context import Context, Requester
-from commands.errors import NotAllowed, UserError, ZoomNotFound
+from commands.errors import UserError, ZoomNotFound
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
 from commands.meeting_view import (
-    HOST_FIX_CONFIRM,
     HostState,
     build_view,
     fix_action,
@@ -51,7 +51,7 @@ from commands.meeting_view import (
 )
 from commands.ports import Event
 from commands.reply import Action, CheckItem, Fact, Reply, Status
-from commands.schedule import fresh_passcode, public_join_url
+from commands.schedule import public_join_url
 
 USAGE = "audit <meeting ID | join link | mine>"
 SUMMARY = ("Check a meeting against the security policy, rule by rule, with fixes "
@@ -90,7 +90,6 @@ WHERE: dict[str, str] = {
 }
 
 _ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.DONE: 3, Status.TODO: 4}
-_PASS_WORDS = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
 
 
 @dataclass(frozen=True)
@@ -338,10 +337,10 @@ def what_to_do(result: Audit, f: policy.Finding, who: Requester) -> str:
     if f.locked:
         return ("your Zoom account admin has locked this setting; ask them to change it "
                 "in the Zoom admin portal (Account Settings)")
-    if rule.id == "no-cloud-recording" and _records_to_cloud(result.meeting) and \
+    if rule.id == "no-cloud-recording" and records_to_cloud(result.meeting) and \
             "restrict-recording" in result.failed:
         return f"this meeting records to the cloud: `fix {result.meeting_id} restrict-recording`"
-    if _link_only(result, rule):
+    if link_only(result, rule):
         return ("the host's setting is already off, but this meeting's link was made "
                 f"before: type {typed} for a new passcode and a link without it")
     if rule.id == "fresh-id":
@@ -360,7 +359,7 @@ def what_to_do(result: Audit, f: policy.Finding, who: Requester) -> str:
     return f"change it in {where}"
 
 
-def _records_to_cloud(meeting: Mapping[str, Any]) -> bool:
+def records_to_cloud(meeting: Mapping[str, Any]) -> bool:
     return (meeting.get("settings") or {}).get("auto_recording") == "cloud"
 
 
@@ -445,162 +444,8 @@ def _short(a: Audit) -> str:
     return topic if len(topic) <= 40 else topic[:39] + "…"
 
 
-# -- fix -----------------------------------------------------------------------------
-
-def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
-        confirmed: bool = False) -> Reply:
-    """Fix one rule on one meeting, then audit it again.
-
-    A host-level fix changes the host's Zoom user settings (all their meetings): admins
-    only, and only with ``confirmed`` (a button carries a confirmation dialog; typed,
-    it is ``fix <ID> <rule> confirm``).
-    """
-    rule = _fixable_rule(ctx, rule_id)
-    meeting = authorised_meeting(ctx, who, meeting_id, verb="fix")
-    before = inspect(ctx, meeting)
-    finding = before.finding(rule.id)
-    assert finding is not None  # _fixable_rule checked the level
-    # A confirmed passcode fix rotates even a strong passcode: it may have leaked (the
-    # risk-alert nudge's "Rotate passcode" button sends ``<ID>:passcode:confirm``).
-    rotate_anyway = rule.id == "passcode" and confirmed
-    if finding.status is Status.DONE and not rotate_anyway:
-        record(ctx, who, before, trigger="fix")
-        hint = (f" To rotate it anyway (if it leaked): fix {meeting_id} passcode confirm."
-                if rule.id == "passcode" else "")
-        return audit_reply(ctx, who, before, title=f"✓ Already fine: {rule.title}",
-                           text=f"{finding.reason}. Nothing was changed.{hint}\n"
-                                + summary(before))
-    if finding.locked:
-        _fix_event(ctx, who, meeting_id, rule.id, "locked")
-        record(ctx, who, before, trigger="fix")
-        return audit_reply(
-            ctx, who, before, title=f"🔒 Locked by your Zoom account: {rule.title}",
-            text="Your Zoom account admin has locked this setting, so SecureMeet cannot "
-                 "change it and changed nothing. Ask them to change it in the Zoom admin "
-                 "portal (Account Settings).\n" + summary(before))
-    host_change = rule.kind == "host" and not _link_only(before, rule)
-    if host_change:
-        if not who.is_admin:
-            ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform,
-                                      meeting_id, "refused",
-                                      {"command": "fix", "rule": rule.id, "why": "host"}))
-            raise NotAllowed(
-                f"“{rule.title}” is a setting of the host's Zoom account, so changing it "
-                "changes all of their meetings: only a SecureMeet admin can do that. "
-                f"Change it yourself in {WHERE.get(rule.id, 'the Zoom web portal')}, "
-                "or ask an admin.", examples=(f"audit {meeting_id}",))
-        if not confirmed:
-            return _confirm(ctx, meeting_id, before, rule)
-    code = _apply(ctx, before, rule, host_change=host_change)
-    after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
-    now_ok = (after.finding(rule.id) or finding).status is Status.DONE
-    _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied",
-               rotated=bool(code))
-    record(ctx, who, after, trigger="fix")
-    facts: tuple[Fact, ...] = ()
-    if code:
-        facts = (Fact("New passcode", code, secret=True),)
-        link = str(after.meeting.get("join_url") or "")
-        if "pwd=" in link:  # the invitees need the whole new link: private, like the code
-            facts += (Fact("New join link", link, secret=True, url=link),)
-    if now_ok and rotate_anyway:
-        title = "🔑 Passcode rotated"
-        text = "Zoom now has the new passcode. The meeting, audited again:\n"
-    elif now_ok:
-        title = f"🔧 Fixed: {rule.title}"
-        text = "Zoom now reports it as the policy asks. The meeting, audited again:\n"
-    else:
-        title = f"⚠️ Not fixed: {rule.title}"
-        still = after.finding(rule.id) or finding
-        todo = what_to_do(after, still, who)
-        text = (f"SecureMeet asked Zoom to change it, but Zoom still reports: {still.reason}."
-                + (f" To do: {todo}." if todo else "") + " The meeting, audited again:\n")
-    if code:
-        link = " (and the new join link, which carries it)" \
-            if "pwd=" in str(after.meeting.get("join_url") or "") else ""
-        text = ("The old passcode no longer works: send the new one to your invitees "
-                f"privately{link}. " + text)
-    return audit_reply(ctx, who, after, title=title, text=text + summary(after), facts=facts)
-
-
-def _link_only(before: Audit, rule: policy.Rule) -> bool:
+def link_only(before: Audit, rule: policy.Rule) -> bool:
     """The passcode is in this meeting's link although the host's setting is already off
     (the link was made before): only the meeting needs a new passcode, and link."""
     return rule.id == "passcode-not-in-link" and before.view is not None and \
         before.view.user("schedule_meeting.embed_password_in_join_link") is False
-
-
-def _apply(ctx: Context, before: Audit, rule: policy.Rule, *, host_change: bool) -> str:
-    """Send the fix to Zoom. Returns the new passcode when the fix made one, else ""."""
-    meeting_id = before.meeting_id
-    rotate = rule.id == "passcode"
-    if host_change:
-        ctx.zoom.update_user_settings(before.host, dict(rule.fix or {}))
-        if rule.id == "no-cloud-recording" and _records_to_cloud(before.meeting):
-            ctx.zoom.update_meeting(meeting_id, {"settings": {"auto_recording": "none"}})
-    elif rule.kind == "meeting" and not rotate:
-        ctx.zoom.update_meeting(meeting_id, dict(rule.fix or {}))
-    if rule.id == "passcode-not-in-link":
-        # The link of an existing meeting keeps the passcode it was made with: the old
-        # link lets anyone in, so the meeting gets a new passcode and a link without it.
-        rotate = "pwd=" in str(ctx.zoom.get_meeting(meeting_id).get("join_url") or "")
-    if not rotate:
-        return ""
-    code = fresh_passcode(ctx, before.host)
-    ctx.zoom.update_meeting(meeting_id, {"password": code})
-    ctx.store.add_passcode_fingerprint(before.host,
-                                       passcode.fingerprint(code, key=ctx.secret_key))
-    return code
-
-
-def _fixable_rule(ctx: Context, rule_id: str) -> policy.Rule:
-    rule = policy.RULES_BY_ID.get((rule_id or "").strip().lower())
-    fixable = [r.id for r in policy.rules_for(ctx.policy_level) if r.fix is not None]
-    if rule is None or not rule.applies(ctx.policy_level):
-        raise UserError(f"There is no rule “{rule_id}” in the {ctx.policy_level} policy. "
-                        "Rules SecureMeet can fix: " + ", ".join(fixable) + ".",
-                        examples=("fix 123 4567 8901 waiting-room", "audit mine"))
-    if rule.fix is None:
-        raise UserError(f"“{rule.title}” cannot be changed through Zoom's API. To do: "
-                        f"{rule.how or WHERE.get(rule.id, 'check it in the Zoom web portal')}.",
-                        examples=("audit mine",))
-    return rule
-
-
-def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) -> Reply:
-    value = f"{meeting_id}:{rule.id}:confirm"
-    return Reply(
-        title=f"Confirm: change {before.host}'s Zoom setting?",
-        text=(f"“{rule.title}” is a setting of {before.host}'s Zoom account: changing it "
-              f"changes all of their meetings, not only {format_meeting_id(meeting_id)}."
-              + (" This meeting also gets a new passcode, because its link carries the "
-                 "current one." if rule.id == "passcode-not-in-link" else "")
-              + f" Press the button, or type `fix {meeting_id} {rule.id} confirm`."),
-        actions=(Action("fix", f"Yes: {rule.title}", value, style="primary",
-                        confirm=HOST_FIX_CONFIRM),),
-        notes=(policy_note(ctx.policy_level),), private=True, sandbox=ctx.sandbox)
-
-
-def _fix_event(ctx: Context, who: Requester, meeting_id: int, rule_id: str,
-               outcome: str, *, rotated: bool = False) -> None:
-    """``rotated``: the meeting got a passcode from SecureMeet (whose fingerprint is then
-    on file as this meeting's own, not "an earlier meeting's")."""
-    ctx.store.add_event(Event("fix", ctx.now(), who.user, who.platform, meeting_id, outcome,
-                              {"rule": rule_id, "kind": policy.RULES_BY_ID[rule_id].kind,
-                               "rotated": rotated}))
-
-
-def parse_fix(text: str) -> tuple[int, str, bool]:
-    """``"<ID or link> <rule> [confirm]"`` or a button's ``"<ID>:<rule>[:confirm]"``
-    → (meeting ID, rule id, confirmed)."""
-    words = [part for word in (text or "").split()
-             for part in (word.split(":") if "/" not in word else [word]) if part]
-    confirmed = bool(words) and words[-1].lower() in _PASS_WORDS
-    if confirmed:
-        words = words[:-1]
-    if len(words) < 2:
-        raise UserError("Say which meeting and which rule to fix.",
-                        examples=("fix 123 4567 8901 waiting-room",
-                                  "fix 123 4567 8901 no-file-transfer confirm"))
-    rule_id = words[-1].lower()
-    return parse_meeting_id(" ".join(words[:-1]), command="fix"), rule_id, confirmed

@@ -19,7 +19,7 @@ from click.testing import CliRunner
 from bot import console
 from bot.app import build
 from bot.config import Config
-from commands import audit, policy, router
+from commands import audit, fix, policy, router
 from commands.context import Requester
 from commands.reply import Reply, Status
 
@@ -412,7 +412,7 @@ def test_rules_without_an_api_fix_say_what_to_do(app, zoom, zoom_client):
     ("https://zoom.us/j/12345678901?pwd=abc.1 passcode", (12345678901, "passcode", False)),
 ])
 def test_parse_fix(text, expected):
-    assert audit.parse_fix(text) == expected
+    assert fix.parse_fix(text) == expected
 
 
 # --- join links never echo their passcode -------------------------------------------
