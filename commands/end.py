@@ -1,4 +1,9 @@
-"""End a meeting for everyone in it (the advisory's last duty), host or admin only."""
+"""End a meeting for everyone in it (the advisory's last duty), host or admin only.
+
+Zoom answers 204 to ending a meeting that has not started, as if it had worked; the
+meeting says so itself (``status: waiting``), so the reply says "not running" instead
+of claiming an end that did not happen, and the stats do not count it.
+"""
 
 from __future__ import annotations
 
@@ -24,11 +29,21 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
         ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform, meeting_id,
                                   "refused", {"command": "end"}))
         raise refusal("end")
+    name = meeting.get("topic") or format_meeting_id(meeting_id)
+    if meeting.get("status") == "waiting":  # Zoom: not started, so nobody is in it
+        ctx.store.add_event(Event("end", ctx.now(), who.user, who.platform, meeting_id,
+                                  "not_running", {"by": "command"}))
+        return Reply(
+            title=f"Not running: {name}",
+            text=(f"Meeting {format_meeting_id(meeting_id)} has not started, so there is "
+                  "nobody to end it for; nothing was changed and it stays scheduled. To "
+                  "cancel it, delete it in Zoom."),
+            sandbox=ctx.sandbox)
     ctx.zoom.end_meeting(meeting_id)
     ctx.store.add_event(Event("end", ctx.now(), who.user, who.platform, meeting_id, "ended",
                               {"by": "command"}))
     return Reply(
-        title=f"⏹ Ended for all: {meeting.get('topic') or format_meeting_id(meeting_id)}",
+        title=f"⏹ Ended for all: {name}",
         text=f"Meeting {format_meeting_id(meeting_id)} was ended for everyone in it.",
         sandbox=ctx.sandbox,
     )

@@ -294,6 +294,7 @@ def test_only_the_host_or_an_admin_can_end_a_meeting(server, slack, emulator):
     assert emulator.meetings[meeting_id]["ended_by_api"] is True
 
     other_id, _ = schedule(server, slack, OTHER, "Someone else's")
+    emulator.start_meeting(other_id)
     ack, url = click(server, slack, ADMIN, "end", str(other_id))  # a Slack workspace admin
     slack.wait_for_response(url)
     assert emulator.meetings[other_id]["ended_by_api"] is True
@@ -330,6 +331,7 @@ def test_add_to_calendar_sends_an_ics_to_the_users_dm(server, slack):
 
 def test_home_tab_buttons_answer_in_a_dm_without_secrets(server, slack, emulator):
     meeting_id, _ = schedule(server, slack, topic="Home button")
+    emulator.start_meeting(meeting_id)
     before = len(slack.calls_to("chat.postMessage"))
     ack, _ = click(server, slack, HOST, "end", str(meeting_id), home=True)
     assert ack.status_code == 200

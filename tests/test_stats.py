@@ -504,7 +504,7 @@ def _midnight(d):
 
 # -- real commands through the router, against the Zoom emulator ----------------------
 
-def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom_client):
+def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_client):
     from bot.app import build
     from bot.config import Config
     from commands import router
@@ -518,6 +518,7 @@ def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom_client):
         assert not first.error and not second.error, (first, second)
         assert router.dispatch(app.ctx, host, "whenever suits blah").error
         meeting_id = next(a.value for a in first.actions if a.name == "end")
+        zoom.start_meeting(int(meeting_id))  # the host is in it: there is something to end
         assert not router.dispatch(app.ctx, host, f"end {meeting_id}").error
         refused = router.dispatch(app.ctx, host, "stats")
         assert refused.error and "Only SecureMeet admins" in refused.plain_text()

@@ -336,6 +336,7 @@ def test_buttons_audit_calendar_and_end_reach_the_core_through_execute_and_submi
     assert code and code[0].startswith("BEGIN:VCALENDAR")
     assert the_meeting(bot.zoom)["password"] not in code[0]
 
+    bot.zoom.start_meeting(int(meeting_id))
     assert bot.post(submit("end", meeting_id, **ours)).status_code == 200  # older clients
     ended = bot.card(personal_id(ASHA), count=4)
     assert ended["body"][0]["text"].startswith("⏹ Ended for all")
