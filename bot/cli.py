@@ -6,6 +6,7 @@ misconfiguration prints one clear line instead of a traceback.
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -20,6 +21,8 @@ from commands import router
 from commands.reply import Reply
 
 DEMO = "tomorrow 3pm for 45m Budget review"
+
+log = logging.getLogger("securemeet.cli")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -47,10 +50,28 @@ def services(**overrides: object) -> Iterator[Services]:
         built.close()
 
 
+def settle_interrupted(built: Services) -> None:
+    """What ``serve``'s sweep does, once, for the terminal: creates an earlier run left
+    unfinished (a crash, or one Zoom never confirmed) are settled before new work."""
+    from commands import recovery
+
+    try:
+        for item in recovery.sweep(built.ctx):
+            if item.outcome == recovery.KEPT:
+                continue
+            click.echo(f"⚠️ An earlier request for “{item.pending.topic}” did not complete"
+                       + (": the meeting Zoom made late was removed." if
+                          item.outcome == recovery.REMOVED else "."), err=True)
+    except Exception:  # never in the way of the command itself
+        log.warning("settling interrupted creates failed", exc_info=True)
+
+
 def console_handler(built: Services, email: str, tz: str | None):  # type: ignore[no-untyped-def]
     # In the sandbox the person at the terminal owns the whole fake account: an admin.
     who = built.requester(user=f"console:{email}", platform="console", email=email, tz=tz,
                           platform_admin=built.config.sandbox)
+
+    settle_interrupted(built)
 
     def handle(text: str) -> Reply:
         return router.dispatch(built.ctx, who, text)

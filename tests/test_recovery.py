@@ -159,3 +159,32 @@ def test_two_sweeps_at_once_settle_an_intent_once(app, zoom, monkeypatch):
     assert recovery.sweep(app.ctx, older_than=NOW) == []
     assert calls == [intent.key] and zoom.meetings == {}
     assert app.store.events(kinds=["recovery"]) == []
+
+
+def test_the_terminal_settles_what_an_earlier_run_left(tmp_path, monkeypatch):
+    """``securemeet try``/``chat`` sweep once at start: an earlier run that died after
+    Zoom made the meeting leaves no meeting behind (sandbox: its Zoom is kept on disk)."""
+    import sqlite3
+
+    from click.testing import CliRunner
+
+    from bot.app import sandbox_state_path
+    from bot.cli import main
+
+    config = Config(db_path=str(tmp_path / "cli.db"))
+    services = build(config)
+    try:
+        orphan = crash_after_create(services, monkeypatch, "tomorrow 3pm Left behind")
+    finally:
+        services.close()
+    with sqlite3.connect(config.db_path) as db:  # written long enough ago to be settled
+        db.execute("update pending_creates set at = '2026-01-01T00:00:00.000000+00:00'")
+    assert str(orphan) in sandbox_state_path(config).read_text()
+    for key in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SECUREMEET_DB", config.db_path)
+    result = CliRunner().invoke(main, ["try", "help"])
+    assert result.exit_code == 0
+    assert "“Left behind” did not complete: the meeting Zoom made late was removed" \
+        in result.output
+    assert str(orphan) not in sandbox_state_path(config).read_text().split('"deleted"')[0]

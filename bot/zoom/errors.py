@@ -102,6 +102,7 @@ def bad_request_text(payload: Any) -> str:
 
 UNAVAILABLE = "Zoom is not answering right now. Please try again in a minute."
 NOT_CONFIRMED = (
-    "Zoom did not confirm whether the meeting was created. Check your Zoom meetings "
-    "before trying again, so you do not end up with two."
+    "Zoom did not confirm whether the meeting was created. If one shows up in Zoom, "
+    "don't use it: SecureMeet checks again within a few minutes, removes it and tells "
+    "you. Then ask again."
 )
