@@ -1,10 +1,11 @@
-"""The server's sweep of interrupted creates (:mod:`commands.recovery`), and the DMs.
+"""The server's sweep of interrupted work (:mod:`commands.recovery`), and the DMs.
 
 ``securemeet serve`` sweeps once at start-up (what a crash left behind) and then every
-:data:`EVERY` seconds (creates Zoom never confirmed), on the blocking pool. A requester
-whose request was settled without an answer gets a direct message on the platform they
-asked from, saying so and to ask again: without it they would only ever have seen
-"Working on it…".
+:data:`EVERY` seconds (creates Zoom never confirmed), on the blocking pool: meetings
+made and never recorded, and chat requests claimed and never answered (front ends hold
+them open with :func:`answering`). Their requesters get a direct message on the
+platform they asked from, one per person per sweep, saying so and to ask again: without
+it they would only ever have seen "Working on it…".
 
 ``SECUREMEET_RECOVERY_GRACE_SECONDS`` (default 120) is how old an intent must be before
 it is settled: longer than a create, read-back and record take, retries included, so a
@@ -17,14 +18,16 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import Mapping
-from datetime import timedelta
+from collections.abc import AsyncIterator, Mapping
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot import notify
 from bot.config import seconds_from_env
 from bot.pool import run_blocking
 from commands import recovery
+from commands.ports import OpenRequest
+from commands.reply import Reply
 
 log = logging.getLogger("securemeet.recovery")
 
@@ -73,12 +76,46 @@ class RecoveryLoop:
         except Exception:
             log.exception("the sweep of interrupted creates failed; trying again later")
             return []
+        sandbox = self.services.ctx.sandbox
+        told: set[str] = set()
         for item in settled:
             log.info("interrupted create settled: %s", item.outcome)
             if item.outcome != recovery.KEPT and item.pending.requester:
-                if self.senders is None:  # made when first needed: they load platform SDKs
-                    self.senders = notify.notifiers(self.services)
-                reply = recovery.interrupted_reply(item, sandbox=self.services.ctx.sandbox)
-                await notify.send(self.senders, user=item.pending.requester,
-                                  platform=item.pending.platform, reply=reply)
+                await self._tell(item.pending.requester, item.pending.platform,
+                                 recovery.interrupted_reply(item, sandbox=sandbox))
+                told.add(item.pending.requester)
+        try:
+            stale = await run_blocking(recovery.stale_requests, self.services.ctx,
+                                       older_than=self.grace)
+        except Exception:
+            log.exception("the sweep of unanswered requests failed; trying again later")
+            return settled
+        for request in stale:
+            log.info("unanswered %s request settled", request.platform)
+            if request.requester not in told:  # one message per person per sweep
+                await self._tell(request.requester, request.platform,
+                                 recovery.unanswered_reply(request, sandbox=sandbox))
+                told.add(request.requester)
         return settled
+
+    async def _tell(self, user: str, platform: str, reply: Reply) -> None:
+        if self.senders is None:  # made when first needed: they load platform SDKs
+            self.senders = notify.notifiers(self.services)
+        await notify.send(self.senders, user=user, platform=platform, reply=reply)
+
+
+@contextlib.asynccontextmanager
+async def answering(services: Any, key: str, *, requester: str, platform: str,
+                    command: str) -> AsyncIterator[None]:
+    """Hold a claimed chat request open while it is worked on and answered: if the
+    process dies inside, the sweep tells the requester (:func:`recovery.stale_requests`)."""
+    store = services.store
+    await run_blocking(store.open_request, OpenRequest(key, requester, platform, command,
+                                                       datetime.now(UTC)))
+    try:
+        yield
+    finally:
+        try:
+            await run_blocking(store.close_request, key)
+        except Exception:  # the sweep closes it later; the user was answered already
+            log.warning("could not close an answered request", exc_info=True)

@@ -101,6 +101,19 @@ class PendingCreate:
 
 
 @dataclass(frozen=True)
+class OpenRequest:
+    """A chat request a front end has claimed and not yet answered. If the process dies
+    first, the sweep tells the requester (``commands/recovery.py``). The command word
+    only: never the text."""
+
+    key: str
+    requester: str
+    platform: str
+    command: str
+    at: datetime
+
+
+@dataclass(frozen=True)
 class Person:
     """A chat user as the platform told us, cached with ``fetched_at``."""
 
@@ -139,6 +152,16 @@ class Store(Protocol):
 
     def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
         """Intents written before ``before`` and never cleared, oldest first."""
+        ...
+
+    def open_request(self, request: OpenRequest) -> None: ...
+
+    def close_request(self, key: str) -> bool:
+        """Remove a request; False when it was already gone (another sweep had it)."""
+        ...
+
+    def open_requests(self, *, before: datetime) -> list[OpenRequest]:
+        """Requests opened before ``before`` and never closed, oldest first."""
         ...
 
     def passcode_fingerprints(self, host_email: str) -> set[str]:

@@ -29,7 +29,7 @@ from typing import Any
 from commands import passcode
 from commands.context import Context
 from commands.errors import ZoomError, ZoomNotFound
-from commands.ports import Event, PendingCreate
+from commands.ports import Event, OpenRequest, PendingCreate
 from commands.reply import Reply
 from commands.schedule import find_created
 
@@ -101,4 +101,30 @@ def interrupted_reply(settled: Settled, *, sandbox: bool = False) -> Reply:
         text=(f"Your request for “{topic}” was interrupted (SecureMeet restarted, or Zoom "
               f"did not answer). {what}. Please ask again if you still need it, e.g. "
               f"`/securemeet tomorrow 3pm {topic}`."),
+        sandbox=sandbox)
+
+
+def stale_requests(ctx: Context, *, older_than: timedelta = GRACE) -> list[OpenRequest]:
+    """Chat requests claimed more than ``older_than`` ago and never answered: their
+    process died. Each is closed (by one sweep only), recorded, and returned so that
+    the front end can tell the requester; a retry of it is ignored (it was claimed)."""
+    now = ctx.now()
+    stale = []
+    for request in ctx.store.open_requests(before=now - older_than):
+        if not ctx.store.close_request(request.key):
+            continue  # another replica's sweep has it
+        ctx.store.add_event(Event("recovery", now, request.requester, request.platform,
+                                  None, "unanswered", {"command": request.command}))
+        stale.append(request)
+    return stale
+
+
+def unanswered_reply(request: OpenRequest, *, sandbox: bool = False) -> Reply:
+    """What the requester is told about a request that was never answered."""
+    what = "meeting request" if request.command == "schedule" else \
+        f"`{request.command}` request"
+    return Reply(
+        title="⚠️ A request did not finish",
+        text=(f"SecureMeet restarted while working on your {what}, so it never answered. "
+              "Please run it again."),
         sandbox=sandbox)

@@ -78,4 +78,13 @@ def m005_pending_creates(db: Database) -> None:
     db["pending_creates"].create_index(["at"])
 
 
+@migrations()
+def m006_open_requests(db: Database) -> None:
+    """Chat requests claimed and not yet answered (``commands/recovery.py``)."""
+    db["open_requests"].create({
+        "key": str, "requester": str, "platform": str, "command": str, "at": str,
+    }, pk="key")
+    db["open_requests"].create_index(["at"])
+
+
 SCHEMA_VERSION = len(migrations._migrations)

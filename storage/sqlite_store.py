@@ -18,7 +18,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from commands.live import LiveState, TimelineEntry, Watch
-from commands.ports import Event, MeetingRecord, PendingCreate, Person
+from commands.ports import Event, MeetingRecord, OpenRequest, PendingCreate, Person
 from commands.stats_model import StatsFigures
 from storage import live as live_db
 from storage import stats as rollups
@@ -140,6 +140,21 @@ class SqliteStore:
         return [PendingCreate(r["key"], r["host_email"], r["topic"], r["fingerprint"],
                               r["requester"], r["platform"], parse_iso(r["at"]))
                 for r in rows]
+
+    # chat requests in flight (commands/recovery.py) --------------------------------
+    def open_request(self, request: OpenRequest) -> None:
+        self.db["open_requests"].insert({
+            "key": request.key, "requester": request.requester, "platform": request.platform,
+            "command": request.command, "at": _iso_us(request.at)}, pk="key", replace=True)
+
+    def close_request(self, key: str) -> bool:
+        return self.db.execute("delete from open_requests where key = ?",
+                               [key]).rowcount == 1
+
+    def open_requests(self, *, before: datetime) -> list[OpenRequest]:
+        rows = self.db["open_requests"].rows_where("at < ?", [_iso_us(before)], order_by="at")
+        return [OpenRequest(r["key"], r["requester"], r["platform"], r["command"],
+                            parse_iso(r["at"])) for r in rows]
 
     # passcode reuse -----------------------------------------------------------------
     def passcode_fingerprints(self, host_email: str) -> set[str]:

@@ -188,3 +188,30 @@ def test_the_terminal_settles_what_an_earlier_run_left(tmp_path, monkeypatch):
     assert "“Left behind” did not complete: the meeting Zoom made late was removed" \
         in result.output
     assert str(orphan) not in sandbox_state_path(config).read_text().split('"deleted"')[0]
+
+
+def test_an_unanswered_request_is_told_once_even_with_its_interrupted_create(
+        app, zoom, monkeypatch):
+    """A process that died mid-schedule left both an open request and an intent: the
+    requester gets one message (the create's, which says what became of the meeting)."""
+    from commands.ports import OpenRequest
+
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Both")
+    long_ago = datetime(2026, 1, 1, tzinfo=UTC)
+    app.store.db.execute("update pending_creates set at = ?", [long_ago.isoformat()])
+    app.store.open_request(OpenRequest("slack:command:t1", who.user, "slack", "schedule",
+                                       long_ago))
+    app.store.open_request(OpenRequest("slack:command:t2", "slack:T1:UOTHER", "slack",
+                                       "audit", long_ago))
+    app.store.open_request(OpenRequest("slack:command:t3", "slack:T1:UNEW", "slack",
+                                       "audit", datetime.now(UTC)))  # still being worked on
+    inbox = Inbox()
+    asyncio.run(RecoveryLoop(app, senders={"slack": inbox}, grace=timedelta(minutes=1)).once())
+    assert [(user, reply.title) for user, reply in inbox.sent] == [
+        (who.user, "⚠️ A meeting request did not complete"),
+        ("slack:T1:UOTHER", "⚠️ A request did not finish")]
+    assert "`audit` request" in inbox.sent[1][1].text
+    assert [r.key for r in app.store.open_requests(before=datetime.now(UTC))] == [
+        "slack:command:t3"]
+    outcomes = [e.outcome for e in app.store.events(kinds=["recovery"])]
+    assert sorted(outcomes) == ["removed", "unanswered", "unanswered"]

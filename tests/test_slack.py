@@ -13,6 +13,7 @@ import logging
 import re
 import time
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -180,6 +181,25 @@ def test_ack_is_fast_while_zoom_is_slow_and_the_reply_is_private(server, slack, 
     assert settings["waiting_room"] is True and settings["join_before_host"] is False
     assert settings["use_pmi"] is False and settings["auto_recording"] == "none"
     assert meeting["host_email"] == "host@example.com"
+
+
+def test_an_answered_command_leaves_no_open_request(server, slack, emulator):
+    """Held open while worked on (so a crash's sweep can tell the user), closed once
+    answered: a command's answer leaves nothing for the sweep."""
+    store = server.services.store  # type: ignore[attr-defined]
+    emulator.set_latency(0.3)
+    ack, url = command(server, slack, "tomorrow 3pm for 30m Closed after")
+    assert ack.status_code == 200
+    (held,) = slack.wait_for(lambda s: store.open_requests(before=datetime.now(UTC)))
+    assert (held.requester, held.platform, held.command) == (
+        f"slack:{TEAM_ID}:{HOST}", "slack", "schedule")
+    (message,) = slack.wait_for_response(url, timeout=30)
+    collect_passcodes(message)
+    deadline = time.monotonic() + 5
+    while store.open_requests(before=datetime.now(UTC)) and time.monotonic() < deadline:
+        time.sleep(0.02)
+    assert store.open_requests(before=datetime.now(UTC)) == []
+    assert store.db["open_requests"].count == 0
 
 
 def test_help_is_answered_in_the_ack_itself(server, slack):

@@ -50,6 +50,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot import tasks
 from bot.pool import run_blocking
+from bot.recovery import answering
 from bot.slack import blocks
 from bot.slack.ackfirst import AckFirst
 from bot.slack.home import LOOKBACK, home_view
@@ -209,17 +210,21 @@ class SlackBot:
         if router.split(text)[0] == "help" or not response_url:
             return
         trigger = body.get("trigger_id")
-        if trigger and not await self.first_time(f"slack:command:{trigger}"):
+        key = f"slack:command:{trigger or secrets.token_hex(8)}"
+        if trigger and not await self.first_time(key):
             log.warning("ignored a replayed slash command (trigger %s)", trigger)
             return
-        try:
-            who = await self.people.requester(str(body.get("team_id")), str(body.get("user_id")))
-        except UserError as exc:
-            await self.respond(response_url, error_reply(exc.message, sandbox=self.ctx.sandbox))
-            return
-        reply = await run_blocking(router.dispatch, self.ctx, who, text)
-        await self.deliver(reply, who=who, user_id=str(body.get("user_id")),
-                           response_url=response_url)
+        team, user_id = str(body.get("team_id")), str(body.get("user_id"))
+        async with answering(self.services, key, requester=user_key(team, user_id),
+                             platform="slack", command=router.split(text)[0]):
+            try:
+                who = await self.people.requester(team, user_id)
+            except UserError as exc:
+                await self.respond(response_url, error_reply(exc.message,
+                                                             sandbox=self.ctx.sandbox))
+                return
+            reply = await run_blocking(router.dispatch, self.ctx, who, text)
+            await self.deliver(reply, who=who, user_id=user_id, response_url=response_url)
 
     async def _action(self, body: dict[str, Any], action: dict[str, Any]) -> None:
         user = body.get("user") or {}

@@ -48,6 +48,7 @@ from starlette.responses import JSONResponse, Response
 
 from bot import tasks
 from bot.pool import run_blocking
+from bot.recovery import answering
 from bot.teams import cards
 from bot.teams.people import People, user_key
 from commands import calendar, router
@@ -316,13 +317,17 @@ class TeamsBot:
             await self.deliver(ctx, router.dispatch(self.ctx, stub, "help"))
             return
         await self.typing(ctx)
-        try:
-            who = await self.people.requester(activity, ctx.api)
-        except UserError as exc:
-            await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
-            return
-        reply = await run_blocking(router.dispatch, self.ctx, who, text)
-        await self.deliver(ctx, reply, who=who)
+        key = f"teams:activity:{activity.conversation.id}:{activity.id or secrets.token_hex(8)}"
+        async with answering(self.services, key,
+                             requester=user_key(str(activity.from_.aad_object_id or "")),
+                             platform="teams", command=router.split(text)[0]):
+            try:
+                who = await self.people.requester(activity, ctx.api)
+            except UserError as exc:
+                await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
+                return
+            reply = await run_blocking(router.dispatch, self.ctx, who, text)
+            await self.deliver(ctx, reply, who=who)
 
     async def _action(self, ctx: ActivityContext[Any], name: str, value: str) -> None:
         activity = ctx.activity

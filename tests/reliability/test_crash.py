@@ -14,9 +14,11 @@ Then Slack's retries arrive (every request of the burst again, freshly signed, w
   intent written before each create) and removed, and its requester is told by DM;
 * ``pending_creates`` is empty at the end.
 
-What a SIGKILL can still cost (a request acknowledged but never answered: its trigger
-was claimed by the dead server) is counted and printed, and bounded by the work in
-flight; docs/RELIABILITY.md has the figures.
+* a request the dead server acknowledged but never answered (its trigger was claimed, so
+  Slack's retry is ignored) is not silent: its requester gets a DM saying so, from the
+  open request the front end held (``bot/recovery.answering``).
+
+The counts are printed; docs/RELIABILITY.md has the figures.
 """
 
 from __future__ import annotations
@@ -116,10 +118,16 @@ def test_sigkill_mid_burst_then_restart_and_slack_retries(tmp_path):
     assert stack.db_rows("pending_creates") == []
     told_interrupted = [c for c in stack.slack.calls_to("chat.postMessage")
                         if "did not complete" in json.dumps(c.data, ensure_ascii=False)]
+    told_unanswered = [c for c in stack.slack.calls_to("chat.postMessage")
+                       if "did not finish" in json.dumps(c.data, ensure_ascii=False)]
     # told: every orphan's requester, and those whose create never reached Zoom
     assert len(orphans_at_kill) <= len(told_interrupted) <= len(pending_at_kill)
     unanswered = [label for label, r in replies.items() if not r]
     assert set(unanswered) <= acked_by_first  # claimed by the dead server
+    # ... and every one of them was told so by DM (one message per person)
+    dm_users = {str(c.data.get("channel", ""))[1:] for c in told_interrupted + told_unanswered}
+    assert {i.user for i in items if i.label in unanswered} <= dm_users
+    assert stack.db_rows("open_requests") == []
     made_by_retries = len([label for label, r in replies.items()
                            if r and label not in replied_by_first])
     print(f"\ncrash: {N} sent, {len(acked_by_first)} acked and {len(replied_by_first)} "
@@ -127,4 +135,6 @@ def test_sigkill_mid_burst_then_restart_and_slack_retries(tmp_path):
           f"and retries: {made_by_retries} answered by the retries, {len(zoom)} meetings, "
           f"{len(rows)} records, duplicates 0; orphans at the kill {len(orphans_at_kill)} "
           f"(intents {len(pending_at_kill)}), after the sweep 0, requesters told "
-          f"{len(told_interrupted)}; unanswered {len(unanswered)}, integrity ok")
+          f"{len(told_interrupted)}; unanswered {len(unanswered)} (by "
+          f"{len({i.user for i in items if i.label in unanswered})} users, all told: "
+          f"{len(told_unanswered)} more DMs), integrity ok")
