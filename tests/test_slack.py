@@ -195,6 +195,12 @@ def test_an_answered_command_leaves_no_open_request(server, slack, emulator):
         f"slack:{TEAM_ID}:{HOST}", "slack", "schedule")
     (message,) = slack.wait_for_response(url, timeout=30)
     collect_passcodes(message)
+    meeting_id = next(e["value"] for b in message["blocks"] if b["type"] == "actions"
+                      for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
+    _, pressed = click(server, slack, HOST, "audit", meeting_id)  # a button: held too
+    (held,) = slack.wait_for(lambda s: store.open_requests(before=datetime.now(UTC)))
+    assert (held.command, held.key.startswith("slack:action:")) == ("audit", True)
+    slack.wait_for_response(pressed, timeout=30)
     deadline = time.monotonic() + 5
     while store.open_requests(before=datetime.now(UTC)) and time.monotonic() < deadline:
         time.sleep(0.02)

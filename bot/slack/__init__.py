@@ -37,7 +37,10 @@ def check_socket_mode(config: Any, *, timeout: float = 15) -> None:
     from slack_sdk import WebClient
     from slack_sdk.errors import SlackApiError
 
-    client = WebClient(base_url=config.slack_api_url, timeout=int(timeout))
+    quiet = logging.getLogger("securemeet.slack.precheck")  # our one line says it all
+    quiet.propagate = False
+    quiet.addHandler(logging.NullHandler())
+    client = WebClient(base_url=config.slack_api_url, timeout=int(timeout), logger=quiet)
     try:
         client.apps_connections_open(app_token=config.slack_app_token)
     except SlackApiError as exc:

@@ -232,18 +232,22 @@ class SlackBot:
         response_url = body.get("response_url")
         name = blocks.parse_action_id(str(action.get("action_id") or ""))
         value = str(action.get("value") or "")
-        try:
-            who = await self.people.requester(str(team), str(user.get("id")))
-        except UserError as exc:
-            await self.deliver(error_reply(exc.message), who=None, user_id=str(user.get("id")),
-                               response_url=response_url)
-            return
-        reply = await run_blocking(self.act, who, name or "", value)
-        ended = name == "end" and not reply.error
-        await self.deliver(reply, who=who, user_id=str(user.get("id")),
-                           response_url=response_url, replace_original=ended)
+        user_id = str(user.get("id"))
+        async with answering(self.services, f"slack:action:{secrets.token_hex(8)}",
+                             requester=user_key(str(team), user_id), platform="slack",
+                             command=name or "button"):
+            try:
+                who = await self.people.requester(str(team), user_id)
+            except UserError as exc:
+                await self.deliver(error_reply(exc.message), who=None, user_id=user_id,
+                                   response_url=response_url)
+                return
+            reply = await run_blocking(self.act, who, name or "", value)
+            ended = name == "end" and not reply.error
+            await self.deliver(reply, who=who, user_id=user_id, response_url=response_url,
+                               replace_original=ended)
         if ended and not response_url:  # clicked in the Home tab: refresh it
-            await self._publish(str(team), str(user.get("id")))
+            await self._publish(str(team), user_id)
 
     def act(self, who: Requester, name: str, value: str) -> Reply:
         """Run a button's command (blocking: called on the pool). Never raises."""

@@ -317,8 +317,7 @@ class TeamsBot:
             await self.deliver(ctx, router.dispatch(self.ctx, stub, "help"))
             return
         await self.typing(ctx)
-        key = f"teams:activity:{activity.conversation.id}:{activity.id or secrets.token_hex(8)}"
-        async with answering(self.services, key,
+        async with answering(self.services, self.request_key(activity),
                              requester=user_key(str(activity.from_.aad_object_id or "")),
                              platform="teams", command=router.split(text)[0]):
             try:
@@ -334,13 +333,16 @@ class TeamsBot:
         if not await self.first_time(activity):
             return
         await self.remember(activity)
-        try:
-            who = await self.people.requester(activity, ctx.api)
-        except UserError as exc:
-            await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
-            return
-        reply = await run_blocking(self.act, who, name, value)
-        await self.deliver(ctx, reply, who=who)
+        async with answering(self.services, self.request_key(activity),
+                             requester=user_key(str(activity.from_.aad_object_id or "")),
+                             platform="teams", command=name or "button"):
+            try:
+                who = await self.people.requester(activity, ctx.api)
+            except UserError as exc:
+                await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
+                return
+            reply = await run_blocking(self.act, who, name, value)
+            await self.deliver(ctx, reply, who=who)
 
     def act(self, who: Requester, name: str, value: str) -> Reply:
         """Run a button's command (blocking: called on the pool). Never raises."""
@@ -354,12 +356,16 @@ class TeamsBot:
             return router.dispatch(ctx, who, f"{name} {args}")
         return error_reply("That button is not one SecureMeet knows.", sandbox=ctx.sandbox)
 
+    @staticmethod
+    def request_key(activity: Any) -> str:
+        return f"teams:activity:{activity.conversation.id}:{activity.id or secrets.token_hex(8)}"
+
     async def first_time(self, activity: Any) -> bool:
         """Claim the activity once: Teams may deliver the same activity again."""
         if not activity.id:
             return True
-        key = f"teams:activity:{activity.conversation.id}:{activity.id}"
-        return await run_blocking(self.services.store.claim, key, at=datetime.now(UTC))
+        return await run_blocking(self.services.store.claim, self.request_key(activity),
+                                  at=datetime.now(UTC))
 
     async def remember(self, activity: Any) -> None:
         """Keep the conversation reference (for private replies and host duties)."""
