@@ -141,6 +141,24 @@ def doctor() -> None:
         else:
             click.echo("Slack: off (set SLACK_BOT_TOKEN and SLACK_SIGNING_SECRET)")
         _zoom_webhooks(config)
+        _database(built)
+
+
+def _database(built: Services) -> None:
+    """The schema version, and work a crash interrupted that the sweep has yet to settle
+    (``securemeet serve`` settles it; see docs/RELIABILITY.md)."""
+    from datetime import UTC, datetime, timedelta
+
+    from bot.recovery import grace_from_env
+    from storage.schema import SCHEMA_VERSION
+
+    store = built.store
+    until = datetime.now(UTC) + timedelta(days=1)
+    creates = len(store.pending_creates(before=until))
+    requests = len(store.open_requests(before=until))
+    click.echo(f"✓ Database: schema version {SCHEMA_VERSION}; in flight or interrupted: "
+               f"creates {creates}, chat requests {requests} (settled after "
+               f"{grace_from_env().total_seconds():g} s by `securemeet serve`)")
 
 
 def _zoom_webhooks(config: Config) -> None:

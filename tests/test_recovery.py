@@ -215,3 +215,20 @@ def test_an_unanswered_request_is_told_once_even_with_its_interrupted_create(
         "slack:command:t3"]
     outcomes = [e.outcome for e in app.store.events(kinds=["recovery"])]
     assert sorted(outcomes) == ["removed", "unanswered", "unanswered"]
+
+
+def test_doctor_shows_what_waits_for_the_sweep(app, zoom, monkeypatch):
+    from click.testing import CliRunner
+
+    from bot.cli import main
+    from storage.schema import SCHEMA_VERSION
+
+    crash_after_create(app, monkeypatch, "tomorrow 3pm Waiting")
+    for key in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET"):
+        monkeypatch.delenv(key, raising=False)
+    monkeypatch.setenv("SECUREMEET_DB", app.config.db_path)
+    result = CliRunner().invoke(main, ["doctor"])
+    assert result.exit_code == 0, result.output
+    assert (f"schema version {SCHEMA_VERSION}; in flight or interrupted: creates 1, "
+            "chat requests 0") in result.output
+    assert len(pending(app)) == 1  # doctor only looks
