@@ -128,7 +128,10 @@ class Person:
 class Store(Protocol):
     """The storage the core uses. SQLite today; the protocol keeps it swappable."""
 
-    def save_meeting(self, record: MeetingRecord) -> None: ...
+    def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
+        """Record a meeting. With ``settles``, in one transaction with clearing that
+        intent: False, and nothing saved, when the intent is gone (a sweep settled it)."""
+        ...
 
     def get_meeting(self, meeting_id: MeetingId) -> MeetingRecord | None: ...
 

@@ -1,7 +1,7 @@
 """Meetings a crash left behind: made in Zoom, never recorded, never shown to anyone.
 
 :func:`commands.schedule.create_secure_meeting` writes a :class:`PendingCreate` before it
-asks Zoom for a meeting and clears it once the meeting is recorded (or removed). One
+asks Zoom for a meeting and clears it as it records the meeting (or once it removed it). One
 still there long after it was written belongs to a process that died, or to a create
 Zoom never confirmed. :func:`sweep` settles each: it looks for the meeting Zoom made
 (the host's, with that topic and a passcode whose keyed fingerprint matches — the same
@@ -9,7 +9,8 @@ lookup schedule uses after an unconfirmed create) and
 
 * removes it when nothing records it: nobody was ever told its link or passcode, and a
   user who saw no answer asks again, so keeping it would double-book;
-* leaves it when a record exists (the process died between recording and clearing);
+* leaves it when a record exists (schedule records and clears in one transaction, so
+  only a record written some other way);
 * finds nothing: Zoom did not make it.
 
 Each settled intent is recorded as a ``recovery`` event and returned, so the front end

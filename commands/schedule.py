@@ -144,13 +144,12 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
         view = build_view(ctx, who.email, meeting, state=host_state(who.email, *host))
         findings = policy.evaluate(view, ctx.policy_level)
         overridden = overrides(body["settings"], meeting.get("settings") or {})
-        _record(ctx, who, when, meeting, findings, code)
+        _record(ctx, who, when, meeting, findings, code, settles=pending.key)
     except Exception:
         # Nothing half-created: a meeting we cannot record is a meeting we remove.
         if _undo(ctx, meeting_id):
             _forget(ctx, pending.key)
         raise
-    ctx.store.clear_pending(pending.key)
     return Scheduled(meeting, findings, overridden)
 
 
@@ -208,7 +207,10 @@ def overrides(asked: dict[str, Any], applied: dict[str, Any]) -> tuple[str, ...]
 
 
 def _record(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
-            findings: tuple[policy.Finding, ...], code: str) -> None:
+            findings: tuple[policy.Finding, ...], code: str, *, settles: str) -> None:
+    """Record the meeting and settle its intent at once. If the sweep settled the intent
+    first (this create outlived the grace period), it may have removed the meeting: give
+    up rather than hand out a link that no longer works."""
     now = ctx.now()
     failed = policy.failed(findings)
     record = MeetingRecord(
@@ -220,7 +222,9 @@ def _record(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
         failed_rules=failed, created_at=now, sandbox=ctx.sandbox,
         join_url_public=public_join_url(str(meeting.get("join_url") or "")),
     )
-    ctx.store.save_meeting(record)
+    if not ctx.store.save_meeting(record, settles=settles):
+        raise ZoomUnavailable("Zoom took so long to create the meeting that SecureMeet gave "
+                              "up on it and removed it. Please try again.")
     ctx.store.add_passcode_fingerprint(who.email, passcode.fingerprint(code, key=ctx.secret_key))
     ctx.store.add_event(Event("schedule", now, who.user, who.platform, record.meeting_id,
                               "compliant" if record.compliant else "noncompliant",

@@ -74,8 +74,28 @@ class SqliteStore:
         self._local = threading.local()
 
     # meetings -----------------------------------------------------------------------
-    def save_meeting(self, record: MeetingRecord) -> None:
-        self.db["meetings"].upsert(_meeting_row(record), pk="meeting_id")
+    def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
+        row = _meeting_row(record)
+        if settles is None:
+            self.db["meetings"].upsert(row, pk="meeting_id")
+            return True
+        conn = self.db.conn
+        conn.execute("BEGIN IMMEDIATE")
+        try:
+            if conn.execute("DELETE FROM pending_creates WHERE key = ?",
+                            [settles]).rowcount != 1:
+                conn.execute("ROLLBACK")
+                return False
+            updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "meeting_id")
+            conn.execute(f"INSERT INTO meetings ({', '.join(row)}) "
+                         f"VALUES ({', '.join('?' for _ in row)}) "
+                         f"ON CONFLICT (meeting_id) DO UPDATE SET {updates}",
+                         list(row.values()))  # an upsert, as above: the rollups' triggers
+            conn.execute("COMMIT")
+        except BaseException:
+            conn.execute("ROLLBACK")
+            raise
+        return True
 
     def get_meeting(self, meeting_id: int) -> MeetingRecord | None:
         rows = list(self.db["meetings"].rows_where("meeting_id = ?", [meeting_id]))
