@@ -1,9 +1,9 @@
 """Meetings a crash left behind: made in Zoom, never recorded, never shown to anyone.
 
 :func:`commands.schedule.create_secure_meeting` writes a :class:`PendingCreate` before it
-asks Zoom for a meeting and clears it as it records the meeting (or once it removed it). One
-still there long after it was written belongs to a process that died, or to a create
-Zoom never confirmed. :func:`sweep` settles each: it looks for the meeting Zoom made
+asks Zoom for a meeting, and clears it as it records the meeting (or once it removed
+it). One still there long after it was written belongs to a process that died, or to a
+create Zoom never confirmed. :func:`sweep` settles each: it looks for the meeting Zoom made
 (the host's, with that topic and a passcode whose keyed fingerprint matches — the same
 lookup schedule uses after an unconfirmed create) and
 
@@ -16,8 +16,8 @@ lookup schedule uses after an unconfirmed create) and
 Each settled intent is recorded as a ``recovery`` event and returned, so the front end
 can tell the requester that their request was interrupted; when two replicas sweep at
 once, the one whose clearing of the intent takes effect does that (a second delete of
-the meeting is harmless). A Zoom error leaves the
-intent for the next sweep, up to :data:`GIVE_UP_AFTER`.
+the meeting is harmless). A Zoom error leaves the intent for the next sweep, up to
+:data:`GIVE_UP_AFTER`.
 """
 
 from __future__ import annotations
