@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import time
 from collections.abc import Iterator
 from urllib.parse import parse_qsl
 
@@ -103,6 +104,7 @@ def test_a_redelivered_command_makes_no_second_meeting(stack):
     slack.wait_for_response(first, timeout=30)
     ack, again = command(socket, slack, "tomorrow 4pm Once only", trigger=trigger, retry=1)
     assert ack["envelope_id"]
+    time.sleep(1.0)  # long enough for a second meeting, were the redelivery not ignored
     assert len(zoom.meetings) == before + 1
     assert slack.responses(again) == []
 
