@@ -75,26 +75,11 @@ class SqliteStore:
 
     # meetings -----------------------------------------------------------------------
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
-        row = _meeting_row(record)
-        if settles is None:
-            self.db["meetings"].upsert(row, pk="meeting_id")
-            return True
-        conn = self.db.conn
-        conn.execute("BEGIN IMMEDIATE")
-        try:
-            if conn.execute("DELETE FROM pending_creates WHERE key = ?",
-                            [settles]).rowcount != 1:
-                conn.execute("ROLLBACK")
-                return False
-            updates = ", ".join(f"{c} = excluded.{c}" for c in row if c != "meeting_id")
-            conn.execute(f"INSERT INTO meetings ({', '.join(row)}) "
-                         f"VALUES ({', '.join('?' for _ in row)}) "
-                         f"ON CONFLICT (meeting_id) DO UPDATE SET {updates}",
-                         list(row.values()))  # an upsert, as above: the rollups' triggers
-            conn.execute("COMMIT")
-        except BaseException:
-            conn.execute("ROLLBACK")
-            raise
+        with self.db.atomic():
+            if settles is not None and self.db.execute(
+                    "delete from pending_creates where key = ?", [settles]).rowcount != 1:
+                return False  # a sweep settled the intent first: nothing saved
+            self.db["meetings"].upsert(_meeting_row(record), pk="meeting_id")
         return True
 
     def get_meeting(self, meeting_id: int) -> MeetingRecord | None:
