@@ -207,7 +207,8 @@ class SlackBot:
     async def _command(self, body: dict[str, Any]) -> None:
         text = str(body.get("text") or "")
         response_url = str(body.get("response_url") or "")
-        if router.split(text)[0] == "help" or not response_url:
+        command = router.split(text)[0]
+        if command == "help" or not response_url:
             return
         trigger = body.get("trigger_id")
         key = f"slack:command:{trigger or secrets.token_hex(8)}"
@@ -216,7 +217,7 @@ class SlackBot:
             return
         team, user_id = str(body.get("team_id")), str(body.get("user_id"))
         async with answering(self.services, key, requester=user_key(team, user_id),
-                             platform="slack", command=router.split(text)[0]):
+                             platform="slack", command=command):
             try:
                 who = await self.people.requester(team, user_id)
             except UserError as exc:

@@ -38,7 +38,7 @@ import logging
 import re
 import secrets
 import warnings
-from collections.abc import Coroutine
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -317,32 +317,30 @@ class TeamsBot:
             await self.deliver(ctx, router.dispatch(self.ctx, stub, "help"))
             return
         await self.typing(ctx)
-        async with answering(self.services, self.request_key(activity),
-                             requester=user_key(str(activity.from_.aad_object_id or "")),
-                             platform="teams", command=router.split(text)[0]):
-            try:
-                who = await self.people.requester(activity, ctx.api)
-            except UserError as exc:
-                await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
-                return
-            reply = await run_blocking(router.dispatch, self.ctx, who, text)
-            await self.deliver(ctx, reply, who=who)
+        await self._answer(ctx, router.split(text)[0],
+                           lambda who: router.dispatch(self.ctx, who, text))
 
     async def _action(self, ctx: ActivityContext[Any], name: str, value: str) -> None:
         activity = ctx.activity
         if not await self.first_time(activity):
             return
         await self.remember(activity)
+        await self._answer(ctx, name or "button", lambda who: self.act(who, name, value))
+
+    async def _answer(self, ctx: ActivityContext[Any], command: str,
+                      work: Callable[[Requester], Reply]) -> None:
+        """Resolve the sender, run ``work`` on the pool and deliver its reply, holding the
+        request open meanwhile (a crash's sweep then tells the sender)."""
+        activity = ctx.activity
         async with answering(self.services, self.request_key(activity),
                              requester=user_key(str(activity.from_.aad_object_id or "")),
-                             platform="teams", command=name or "button"):
+                             platform="teams", command=command):
             try:
                 who = await self.people.requester(activity, ctx.api)
             except UserError as exc:
                 await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
                 return
-            reply = await run_blocking(self.act, who, name, value)
-            await self.deliver(ctx, reply, who=who)
+            await self.deliver(ctx, await run_blocking(work, who), who=who)
 
     def act(self, who: Requester, name: str, value: str) -> Reply:
         """Run a button's command (blocking: called on the pool). Never raises."""
