@@ -57,11 +57,9 @@ def settle_interrupted(built: Services) -> None:
 
     try:
         for item in recovery.sweep(built.ctx):
-            if item.outcome == recovery.KEPT:
-                continue
-            click.echo(f"⚠️ An earlier request for “{item.pending.topic}” did not complete"
-                       + (": the meeting Zoom made late was removed." if
-                          item.outcome == recovery.REMOVED else "."), err=True)
+            if item.outcome != recovery.KEPT:  # told as serve's sweep tells it, by DM
+                reply = recovery.interrupted_reply(item, sandbox=built.config.sandbox)
+                click.echo(console.render(reply), err=True, nl=False)
     except Exception:  # never in the way of the command itself
         log.warning("settling interrupted creates failed", exc_info=True)
 

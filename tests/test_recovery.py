@@ -188,8 +188,10 @@ def test_the_terminal_settles_what_an_earlier_run_left(tmp_path, monkeypatch):
     monkeypatch.setenv("SECUREMEET_DB", config.db_path)
     result = CliRunner().invoke(main, ["try", "help"])
     assert result.exit_code == 0
-    assert "“Left behind” did not complete: the meeting Zoom made late was removed" \
-        in result.output
+    assert "⚠️ A meeting request did not complete" in result.output
+    assert "Your request for “Left behind” was interrupted" in result.output
+    assert "Zoom had made the meeting, but its details never reached you, so SecureMeet " \
+        "removed it" in result.output
     assert str(orphan) not in sandbox_state_path(config).read_text().split('"deleted"')[0]
 
 
