@@ -31,8 +31,8 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.zoom.emulator import ZoomEmulator  # noqa: E402
-from tests.slack_fake import (  # noqa: E402
+from bot.zoom_emulator import ZoomEmulator  # noqa: E402
+from tests.fakes.slack import (  # noqa: E402
     BOT_TOKEN,
     SIGNING_SECRET,
     FakeSlack,

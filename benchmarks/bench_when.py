@@ -31,9 +31,8 @@ from zoneinfo import ZoneInfo
 ROOT = Path(__file__).resolve().parent.parent
 sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
 
-from when_cases import CASES, Case  # noqa: E402
-
 from commands.when import WhenError, parse_when  # noqa: E402
+from tests.core.when_cases import CASES, Case  # noqa: E402
 
 Parser = Callable[["Input"], datetime | None]
 
@@ -159,7 +158,7 @@ def main() -> int:
         run("parsedatetime", parsedatetime_parser(), max(1, options.rounds // 3)),
     ]
     mine, peers = results[0], results[1:]
-    print(f"{len(CASES)} cases from tests/when_cases.py, start scored to the minute")
+    print(f"{len(CASES)} cases from tests/core/when_cases.py, start scored to the minute")
     print(f"{'parser':<14} {'accuracy':>9} {'mean µs':>9} {'p50 µs':>9} {'p99 µs':>9}")
     for result in results:
         print(

@@ -28,7 +28,7 @@ class Services:
     store: SqliteStore
     zoom: ZoomGateway
     ctx: Context
-    emulator: Any = None  # bot.zoom.emulator.ZoomEmulator in sandbox mode
+    emulator: Any = None  # bot.zoom_emulator.ZoomEmulator in sandbox mode
     _closers: list[Any] = field(default_factory=list)
 
     def requester(self, *, user: str, platform: str, email: str, tz: str | None = None,
@@ -94,7 +94,7 @@ def _zoom_for(config: Config) -> tuple[ZoomClient, Any]:
                             api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url,
                             on_call=zoom_call)
         return client, None
-    from bot.zoom.emulator import ZoomEmulator
+    from bot.zoom_emulator import ZoomEmulator
 
     emulator = ZoomEmulator()
     emulator.start()

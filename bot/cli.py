@@ -160,7 +160,7 @@ def _database(built: Services) -> None:
 
 
 def _zoom_webhooks(config: Config) -> None:
-    from bot.zoom.webhooks import settings_from_env
+    from bot.zoom_webhooks.route import settings_from_env
 
     if not config.zoom_webhook_secret:
         click.echo("Zoom webhooks: off (set ZOOM_WEBHOOK_SECRET_TOKEN; see docs/WEBHOOKS.md)")

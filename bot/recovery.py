@@ -3,7 +3,7 @@
 ``securemeet serve`` sweeps once at start-up (what a crash left behind) and then every
 :data:`EVERY` seconds (creates Zoom never confirmed), on the blocking pool: meetings
 made and never recorded, and chat requests claimed and never answered (front ends hold
-them open with :func:`answering`). Their requesters get a direct message on the
+them open with :func:`bot.inflight.answering`). Their requesters get a direct message on the
 platform they asked from, one per person per sweep, saying so and to ask again: without
 it they would only ever have seen "Working on it…".
 
@@ -18,15 +18,14 @@ import asyncio
 import contextlib
 import logging
 import os
-from collections.abc import AsyncIterator, Mapping
-from datetime import UTC, datetime, timedelta
+from collections.abc import Mapping
+from datetime import timedelta
 from typing import Any
 
 from bot import notify
 from bot.config import seconds_from_env
 from bot.pool import run_blocking
 from commands import recovery
-from commands.ports import OpenRequest
 from commands.reply import Reply
 
 log = logging.getLogger("securemeet.recovery")
@@ -102,20 +101,3 @@ class RecoveryLoop:
         if self.senders is None:  # made when first needed: they load platform SDKs
             self.senders = notify.notifiers(self.services)
         await notify.send(self.senders, user=user, platform=platform, reply=reply)
-
-
-@contextlib.asynccontextmanager
-async def answering(services: Any, key: str, *, requester: str, platform: str,
-                    command: str) -> AsyncIterator[None]:
-    """Hold a claimed chat request open while it is worked on and answered: if the
-    process dies inside, the sweep tells the requester (:func:`recovery.stale_requests`)."""
-    store = services.store
-    await run_blocking(store.open_request, OpenRequest(key, requester, platform, command,
-                                                       datetime.now(UTC)))
-    try:
-        yield
-    finally:
-        try:
-            await run_blocking(store.close_request, key)
-        except Exception:  # the sweep closes it later; the user was answered already
-            log.warning("could not close an answered request", exc_info=True)

@@ -6,7 +6,7 @@ Routes (the contract in ``../shared/DESIGN.md``)::
     GET  /metrics         Prometheus text: requests, errors, Zoom latency, acks
                           (bot/observability.py, which also logs one line per request)
     POST /slack/events    Slack: slash command, buttons, App Home (bot/slack)
-    POST /zoom/webhook    Zoom webhooks (bot/zoom/webhooks.py)      — see FRONT_ENDS
+    POST /zoom/webhook    Zoom webhooks (bot/zoom_webhooks/route.py)      — see FRONT_ENDS
     POST /api/messages    Microsoft Teams (bot/teams)                — see FRONT_ENDS
 
 Each front end is a function ``front_end(services, **options) -> FrontEnd``: its routes,
@@ -26,8 +26,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-from collections.abc import AsyncIterator, Awaitable, Callable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -39,45 +38,23 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import observability, pool
+from bot.frontend import MAX_BODY, FrontEnd
 
 log = logging.getLogger("securemeet.server")
 
-MAX_BODY = 64 * 1024
 DEFAULT_PORT = 3000
 GRACEFUL_SECONDS = 30
-
-
-@dataclass
-class FrontEnd:
-    name: str  # slack | zoom_webhook | teams
-    status: str  # "off", or how it is reached: "http", "socket mode"
-    routes: list[BaseRoute] = field(default_factory=list)
-    reason: str = ""  # when off: why, and how to turn it on
-    startup: Callable[[], Awaitable[Any]] | None = None
-    shutdown: Callable[[], Awaitable[Any]] | None = None
-
-    @property
-    def enabled(self) -> bool:
-        return self.status != "off"
 
 
 def front_ends(services: Any, *, socket_mode: bool = False) -> list[FrontEnd]:
     """Every front end, in a fixed order. Add new ones here, explicitly."""
     from bot import slack, teams
-    from bot.zoom import webhooks
+    from bot.zoom_webhooks import route as webhooks
 
     found = [slack.front_end(services, socket_mode=socket_mode)]
     found.append(webhooks.front_end(services))  # POST /zoom/webhook
     found.append(teams.front_end(services))  # POST /api/messages
     return found
-
-
-def unavailable(path: str, name: str, message: str) -> Route:
-    """A route for a front end that is off: 503 with a JSON body that says why."""
-    async def endpoint(request: Request) -> Response:
-        return JSONResponse({"ok": False, "error": f"{name}_not_configured",
-                             "message": message}, status_code=503)
-    return Route(path, endpoint, methods=["POST"])
 
 
 def package_version() -> str:

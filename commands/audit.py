@@ -49,7 +49,7 @@ from commands.meeting_view import (
     policy_note,
     read_host,
 )
-from commands.ports import Event
+from commands.records import Event
 from commands.reply import Action, CheckItem, Fact, Reply, Status
 from commands.schedule import public_join_url
 

@@ -21,7 +21,7 @@ from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import ZoomError
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
-from commands.ports import MeetingRecord
+from commands.records import MeetingRecord
 from commands.reply import Reply
 
 USAGE = "calendar <meeting ID>"

@@ -11,7 +11,7 @@ from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import ZoomNotFound
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
-from commands.ports import Event
+from commands.records import Event
 from commands.reply import Reply
 
 USAGE = "end <meeting ID>"

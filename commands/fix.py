@@ -26,7 +26,7 @@ from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
 from commands.meeting_view import HOST_FIX_CONFIRM, policy_note
-from commands.ports import Event
+from commands.records import Event
 from commands.reply import Action, Fact, Reply, Status
 from commands.schedule import fresh_passcode
 

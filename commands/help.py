@@ -1,6 +1,13 @@
-"""The help text, built from the command registry so it cannot drift from it."""
+"""The help text, built from the command registry so it cannot drift from it.
+
+The router owns the registry and passes it in: this module imports nothing of the
+router's, so the two never import each other.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Protocol
 
 from commands import policy
 from commands.context import Context, Requester
@@ -18,16 +25,20 @@ SCHEDULE_EXAMPLES = (
 )
 
 
-def run(ctx: Context, who: Requester, text: str = "", *, registry: dict | None = None,
-        intro: str = "") -> Reply:
-    from commands.router import COMMANDS  # the registry imports this module
+class Described(Protocol):
+    """What help shows of a command: the router's :class:`commands.router.Command`."""
 
-    registry = registry or COMMANDS
+    usage: str
+    summary: str
+
+
+def run(ctx: Context, who: Requester, *, registry: Mapping[str, Described],
+        intro: str = "") -> Reply:
     facts = [Fact("/securemeet <when> [for <duration>] [topic]",
                   "schedule a locked-down meeting, e.g. " + " · ".join(
                       f"`{e}`" for e in SCHEDULE_EXAMPLES[:2]))]
     for command in registry.values():
-        facts.append(Fact(f"/securemeet {command.USAGE}", command.SUMMARY))
+        facts.append(Fact(f"/securemeet {command.usage}", command.summary))
     rules = ", ".join(r.title.lower() for r in policy.rules_for(ctx.policy_level)
                       if r.kind not in ("duty", "manual"))
     text = (intro + "\n" if intro else "") + (

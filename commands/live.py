@@ -5,7 +5,7 @@ them: lock the meeting once everyone is in, and end it for all rather than leave
 SecureMeet watches Zoom's webhooks for the meetings it scheduled or audited and nudges
 the host by direct message at the right moment. This module is the pure part: state in,
 state and decisions out; no clock (``now`` is an argument), no I/O. The adapter is
-``bot/zoom/live_runner.py``; the wire format is parsed in ``bot/zoom/webhook_events.py``.
+``bot/zoom_webhooks/live_runner.py``; the wire format is parsed in ``bot/zoom_webhooks/events.py``.
 
 The cycle, per event and per timer::
 
@@ -57,17 +57,16 @@ the link was posted, never the link itself (it may carry ``?pwd=``).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from commands.meeting_ref import format_meeting_id
-from commands.ports import Event
+from commands.records import Event
 from commands.reply import Action, Fact, Reply
 
-# What Zoom's events become (bot/zoom/webhook_events.py maps the names).
+# What Zoom's events become (bot/zoom_webhooks/events.py maps the names).
 STARTED = "started"
 JOINED = "joined"  # meeting.participant_joined
 WAITING = "waiting"  # meeting.participant_joined_waiting_room / put_in_waiting_room
@@ -172,18 +171,17 @@ class LiveState:
                        key=lambda s: s.at)
         return [s.name for s in seats if s.name]
 
-    # (de)serialisation: the store keeps this as JSON ---------------------------------
-    def to_json(self) -> str:
+    # plain data for the store (which encodes it as JSON) ------------------------------
+    def to_data(self) -> dict[str, Any]:
         data: dict[str, Any] = {
             name: _dump(getattr(self, name)) for name in _SCALARS
         }
         data["seats"] = {k: [s.place, _dump(s.at), int(s.is_host), s.name]
                          for k, s in self.seats.items()}
-        return json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        return data
 
     @classmethod
-    def from_json(cls, text: str) -> LiveState:
-        data = json.loads(text)
+    def from_data(cls, data: Mapping[str, Any]) -> LiveState:
         values: dict[str, Any] = {}
         for name in _SCALARS:
             value = data.get(name)

@@ -1,23 +1,30 @@
-"""The ports the core is given: a Zoom gateway and a store.
+"""The ports the core and the front ends are given: a Zoom gateway and a store.
 
-The core never imports ``bot/`` or ``storage/``; front ends pass in objects that
-satisfy these protocols (the real Zoom client or the emulator-backed one, the SQLite
-store). Keeping them narrow is what lets a PostgreSQL store or a fake stand in.
+The core never imports ``bot/`` or ``storage/``; the composition root (``bot/bootstrap.py``)
+passes in objects that satisfy these protocols (the real Zoom client, the SQLite or
+PostgreSQL store, or a fake). Each protocol is one concern, so a reader sees what a
+piece of code may touch; :class:`Store` is all of them, what every backend provides.
+The records they move are in :mod:`commands.records`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import Any, Protocol
 
+from commands.live import LiveState, TimelineEntry, Watch
+from commands.records import (
+    Event,
+    MeetingId,
+    MeetingRecord,
+    OpenRequest,
+    PendingCreate,
+    Person,
+    TeamsConversation,
+)
 from commands.stats_model import StatsFigures
 
-if TYPE_CHECKING:  # commands.live imports Event from here
-    from commands.live import LiveState, TimelineEntry, Watch
-
-MeetingId = int
 Json = dict[str, Any]
 
 
@@ -49,84 +56,8 @@ class ZoomGateway(Protocol):
     def get_account_lock_settings(self) -> Json: ...
 
 
-@dataclass(frozen=True)
-class MeetingRecord:
-    """What we keep about a meeting: never its passcode, start URL or tokens."""
-
-    meeting_id: MeetingId
-    host_email: str
-    requester: str  # chat user id, e.g. "slack:T1:U1" or "console:alice@example.com"
-    platform: str  # slack | teams | console
-    topic: str
-    start_time: datetime | None
-    duration_min: int
-    timezone: str
-    recurrence: str | None
-    policy_level: str
-    policy_version: str
-    compliant: bool
-    failed_rules: tuple[str, ...]
-    created_at: datetime
-    sandbox: bool = False
-    join_url_public: str = ""  # join URL with any ?pwd= stripped
-
-
-@dataclass(frozen=True)
-class Event:
-    """One thing that happened, for stats and the audit trail. No secrets in ``data``."""
-
-    kind: str  # schedule | audit | fix | end | refusal | parse_failure | error | webhook ...
-    at: datetime
-    actor: str = ""
-    platform: str = ""
-    meeting_id: MeetingId | None = None
-    outcome: str = "ok"
-    data: Mapping[str, Any] = field(default_factory=dict)
-
-
-@dataclass(frozen=True)
-class PendingCreate:
-    """A create SecureMeet is about to ask Zoom for, written down first: if the process
-    dies before the meeting is recorded, a sweep finds the meeting Zoom made (the host's,
-    with this topic and a passcode with this keyed ``fingerprint``) and removes it.
-    Never the passcode itself."""
-
-    key: str
-    host_email: str
-    topic: str
-    fingerprint: str
-    requester: str
-    platform: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class OpenRequest:
-    """A chat request a front end has claimed and not yet answered. If the process dies
-    first, the sweep tells the requester (``commands/recovery.py``). The command word
-    only: never the text."""
-
-    key: str
-    requester: str
-    platform: str
-    command: str
-    at: datetime
-
-
-@dataclass(frozen=True)
-class Person:
-    """A chat user as the platform told us, cached with ``fetched_at``."""
-
-    user: str  # "slack:T1:U1", "teams:<aad id>", "console:<email>"
-    email: str
-    tz: str
-    is_admin: bool
-    name: str = ""
-    fetched_at: datetime | None = None
-
-
-class Store(Protocol):
-    """The storage the core uses. SQLite today; the protocol keeps it swappable."""
+class MeetingStore(Protocol):
+    """Meetings SecureMeet scheduled, their audits and the hosts' passcode fingerprints."""
 
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
         """Record a meeting. With ``settles``, in one transaction with clearing that
@@ -137,15 +68,43 @@ class Store(Protocol):
 
     def meetings_for(self, host_email: str, *, since: datetime) -> list[MeetingRecord]: ...
 
+    def add_audit(self, meeting_id: MeetingId, actor: str, at: datetime, level: str,
+                  compliant: bool, results: dict[str, str]) -> None:
+        """One audit: each rule id → its ``Status`` value (``done``, ``fail``, …); no secrets."""
+        ...
+
+    def passcode_fingerprints(self, host_email: str) -> set[str]:
+        """Salted hashes of the host's earlier passcodes (never the passcodes)."""
+        ...
+
+    def add_passcode_fingerprint(self, host_email: str, fingerprint: str) -> None: ...
+
+
+class EventStore(Protocol):
+    """The audit trail and what the stats count."""
+
     def add_event(self, event: Event) -> None: ...
 
     def events(
         self, *, since: datetime | None = None, kinds: Iterable[str] = ()
     ) -> list[Event]: ...
 
-    def claim(self, key: str, *, at: datetime) -> bool:
-        """Record ``key`` once; False when it was already claimed (de-duplication)."""
+    def stats(self, *, since: datetime | None, until: datetime) -> StatsFigures:
+        """Figures for the UTC days from ``since``'s to ``until``'s, both inclusive
+        (``since=None``: from the first record). See :mod:`commands.stats_model`."""
         ...
+
+
+class ClaimStore(Protocol):
+    """De-duplication: a key claimed once, whichever process or replica asks."""
+
+    def claim(self, key: str, *, at: datetime) -> bool:
+        """Record ``key`` once; False when it was already claimed."""
+        ...
+
+
+class RecoveryStore(Protocol):
+    """Work that must survive a crash: creates asked of Zoom, requests not yet answered."""
 
     def add_pending(self, pending: PendingCreate) -> None: ...
 
@@ -167,27 +126,32 @@ class Store(Protocol):
         """Requests opened before ``before`` and never closed, oldest first."""
         ...
 
-    def passcode_fingerprints(self, host_email: str) -> set[str]:
-        """Salted hashes of the host's earlier passcodes (never the passcodes)."""
+
+class PeopleStore(Protocol):
+    """Chat users' profiles as their platform reported them, cached."""
+
+    def get_person(self, user: str) -> Person | None: ...
+
+    def save_person(self, person: Person) -> None: ...
+
+
+class ConversationStore(Protocol):
+    """Where the Teams bot can reach a user later."""
+
+    def save_teams_conversation(self, ref: TeamsConversation) -> None: ...
+
+    def teams_conversations(self, user: str) -> list[TeamsConversation]:
+        """The user's conversations, 1:1 chats first, then the most recently used."""
         ...
 
-    def add_passcode_fingerprint(self, host_email: str, fingerprint: str) -> None: ...
-
-    def add_audit(self, meeting_id: MeetingId, actor: str, at: datetime, level: str,
-                  compliant: bool, results: dict[str, str]) -> None:
-        """One audit: each rule id → its ``Status`` value (``done``, ``fail``, …); no secrets."""
-        ...
-
-    def stats(self, *, since: datetime | None, until: datetime) -> StatsFigures:
-        """Figures for the UTC days from ``since``'s to ``until``'s, both inclusive
-        (``since=None``: from the first record). See :mod:`commands.stats_model`."""
+    def teams_users_with_email(self, email: str) -> list[str]:
+        """Teams users (``teams:…``) whose cached profile has ``email``."""
         ...
 
 
 class LiveStore(Protocol):
-    """What live host duties (Zoom webhooks) need besides :class:`Store`; see
-    ``storage/live.py``. A save is a compare-and-set on ``version`` that also claims the
-    webhook's de-duplication key, all in one transaction."""
+    """What live host duties (Zoom webhooks) need. A save is a compare-and-set on
+    ``version`` that also claims the webhook's de-duplication key, in one transaction."""
 
     def live_watch(self, meeting_id: MeetingId) -> Watch | None:
         """Whom to nudge: who scheduled the meeting, else who last audited it; None when
@@ -200,7 +164,17 @@ class LiveStore(Protocol):
 
     def live_save(self, state: LiveState, *, version: int, claim: str | None, at: datetime,
                   timeline: Sequence[TimelineEntry] = (), events: Sequence[Event] = ()) -> str:
-        """``"saved"``, ``"duplicate"`` (claim taken, nothing changed) or ``"conflict"``."""
+        """``SAVED``, ``DUPLICATE`` (claim taken, nothing changed) or ``CONFLICT``
+        (:mod:`commands.records`)."""
         ...
 
     def live_open(self, *, since: datetime) -> list[LiveState]: ...
+
+    def timeline(self, meeting_id: MeetingId) -> list[dict[str, Any]]: ...
+
+
+class Store(MeetingStore, EventStore, ClaimStore, RecoveryStore, PeopleStore,
+            ConversationStore, LiveStore, Protocol):
+    """Everything SecureMeet keeps: what every storage backend provides."""
+
+    def close(self) -> None: ...

@@ -30,7 +30,7 @@ from typing import Any
 from commands import passcode
 from commands.context import Context
 from commands.errors import ZoomError, ZoomNotFound
-from commands.ports import Event, OpenRequest, PendingCreate
+from commands.records import Event, OpenRequest, PendingCreate
 from commands.reply import Reply
 from commands.schedule import find_created
 

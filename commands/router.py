@@ -15,13 +15,13 @@ import logging
 import secrets
 import time
 from collections.abc import Callable
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from types import ModuleType
 
 from commands import audit, calendar, end, fix, help, schedule, stats
 from commands.context import Context, Requester
 from commands.errors import UserError
-from commands.ports import Event
+from commands.records import Event
 from commands.reply import Reply, error_reply
 from commands.when import NoTimeFound
 
@@ -33,19 +33,42 @@ MAX_TEXT = 500
 # "user_error" or "error". For metrics (bot/observability.py); an observer must not raise.
 OBSERVERS: list[Callable[[str, str, float], None]] = []
 
-COMMANDS: dict[str, ModuleType] = {
-    "audit": audit,
-    "fix": fix,
-    "end": end,
-    "calendar": calendar,
-    "help": help,
-    "stats": stats,
+Run = Callable[[Context, Requester, str], Reply]
+
+
+@dataclass(frozen=True)
+class Command:
+    """One command word: how it is used, what it does, examples, and what runs it."""
+
+    name: str
+    usage: str
+    summary: str
+    examples: tuple[str, ...]
+    run: Run
+
+    @classmethod
+    def of(cls, name: str, module: ModuleType) -> Command:
+        """From a module with ``USAGE``, ``SUMMARY``, ``EXAMPLES`` and ``run``."""
+        return cls(name, module.USAGE, module.SUMMARY, tuple(module.EXAMPLES), module.run)
+
+
+def _help(ctx: Context, who: Requester, text: str) -> Reply:
+    return help.run(ctx, who, registry=COMMANDS)
+
+
+COMMANDS: dict[str, Command] = {
+    "audit": Command.of("audit", audit),
+    "fix": Command.of("fix", fix),
+    "end": Command.of("end", end),
+    "calendar": Command.of("calendar", calendar),
+    "help": Command("help", help.USAGE, help.SUMMARY, help.EXAMPLES, _help),
+    "stats": Command.of("stats", stats),
 }
 
 
-def register(name: str, module: ModuleType) -> None:
-    """Add a command (``USAGE``, ``SUMMARY``, ``EXAMPLES`` and ``run``) to the registry."""
-    COMMANDS[name] = module
+def register(command: Command) -> None:
+    """Add (or replace) a command in the registry."""
+    COMMANDS[command.name] = command
 
 
 def split(text: str) -> tuple[str, str]:
@@ -108,7 +131,8 @@ def _help_instead(ctx: Context, who: Requester, text: str, exc: NoTimeFound) -> 
         title, intro = f"⚠️ I don't know “{text[:40]}”", "Here is what I can do:"
     else:
         title, intro = "⚠️ No time found", f"{exc.message} Here is what I can do:"
-    return replace(help.run(ctx, who, intro=intro), title=title, error=True)
+    return replace(help.run(ctx, who, registry=COMMANDS, intro=intro), title=title,
+                   error=True)
 
 
 def _record_error(ctx: Context, who: Requester, name: str, ref: str) -> None:

@@ -28,7 +28,7 @@ from commands.meeting_view import (
     host_state,
     policy_note,
 )
-from commands.ports import Event, MeetingRecord, PendingCreate
+from commands.records import Event, MeetingRecord, PendingCreate
 from commands.reply import Action, CheckItem, Fact, Reply, Status
 from commands.when import When, WhenError, parse_when
 

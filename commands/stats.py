@@ -23,7 +23,8 @@ from commands import policy
 from commands.access import require_admin
 from commands.context import Context, Requester
 from commands.errors import UserError
-from commands.ports import Event, Store
+from commands.ports import Store
+from commands.records import Event
 from commands.reply import Fact, Reply
 from commands.stats_chart import sparkline, weekly_png
 from commands.stats_model import PLATFORMS, StatsFigures

@@ -5,7 +5,7 @@ Tables (migration ``m004_live_meetings``)::
     live_meetings(meeting_uuid PK, meeting_id, version, state, started_at, ended_at,
                   peak, ended_for_all, updated_at)
         One row per meeting instance (Zoom's ``uuid``): ``state`` is
-        :meth:`commands.live.LiveState.to_json` (participants' seats, nudges sent);
+        :meth:`commands.live.LiveState.to_data` as JSON (participants' seats, nudges sent);
         the other columns repeat what queries need. ``version`` makes a save a
         compare-and-set, so two workers (or two replicas) that read the same state
         cannot both apply their change: the second one reloads and tries again.
@@ -30,9 +30,7 @@ from typing import Any
 from sqlite_utils import Database
 
 from commands.live import LiveState, TimelineEntry, Watch
-from commands.ports import Event
-
-SAVED, DUPLICATE, CONFLICT = "saved", "duplicate", "conflict"
+from commands.records import CONFLICT, DUPLICATE, SAVED, Event
 
 
 def create(db: Database) -> None:
@@ -55,10 +53,18 @@ def _iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat() if moment else None
 
 
+def _state(text: str) -> LiveState:
+    return LiveState.from_data(json.loads(text))
+
+
+def _encode(state: LiveState) -> str:
+    return json.dumps(state.to_data(), separators=(",", ":"), ensure_ascii=False)
+
+
 def get(db: Database, uuid: str) -> tuple[LiveState | None, int]:
     row = db.execute("select state, version from live_meetings where meeting_uuid = ?",
                      [uuid]).fetchone()
-    return (LiveState.from_json(row[0]), int(row[1])) if row else (None, 0)
+    return (_state(row[0]), int(row[1])) if row else (None, 0)
 
 
 def save(db: Database, state: LiveState, *, version: int, claim: str | None, at: datetime,
@@ -74,7 +80,7 @@ def save(db: Database, state: LiveState, *, version: int, claim: str | None, at:
             if cur.rowcount != 1:
                 conn.execute("ROLLBACK")
                 return DUPLICATE
-        columns = [state.meeting_id, state.to_json(), _iso(state.started_at),
+        columns = [state.meeting_id, _encode(state), _iso(state.started_at),
                    _iso(state.ended_at), state.peak,
                    None if state.ended_for_all is None else int(state.ended_for_all), _iso(at)]
         if version == 0:
@@ -120,7 +126,7 @@ def open_states(db: Database, *, since: datetime) -> list[LiveState]:
     """Instances not ended that changed since ``since`` (to restart their timers)."""
     rows = db.execute("SELECT state FROM live_meetings WHERE ended_at IS NULL "
                       "AND updated_at >= ? ORDER BY updated_at", [_iso(since)]).fetchall()
-    return [LiveState.from_json(r[0]) for r in rows]
+    return [_state(r[0]) for r in rows]
 
 
 def watch(db: Database, meeting_id: int) -> Watch | None:

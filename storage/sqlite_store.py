@@ -18,7 +18,14 @@ from typing import Any
 from sqlite_utils import Database
 
 from commands.live import LiveState, TimelineEntry, Watch
-from commands.ports import Event, MeetingRecord, OpenRequest, PendingCreate, Person
+from commands.records import (
+    Event,
+    MeetingRecord,
+    OpenRequest,
+    PendingCreate,
+    Person,
+    TeamsConversation,
+)
 from commands.stats_model import StatsFigures
 from storage import live as live_db
 from storage import stats as rollups
@@ -189,10 +196,10 @@ class SqliteStore:
                       parse_iso(r["fetched_at"]))
 
     # Teams conversation references (storage/teams.py) --------------------------------
-    def save_teams_conversation(self, ref: teams.TeamsConversation) -> None:
+    def save_teams_conversation(self, ref: TeamsConversation) -> None:
         teams.save(self.db, ref)
 
-    def teams_conversations(self, user: str) -> list[teams.TeamsConversation]:
+    def teams_conversations(self, user: str) -> list[TeamsConversation]:
         return teams.for_user(self.db, user)
 
     def teams_users_with_email(self, email: str) -> list[str]:

@@ -10,25 +10,14 @@ user, refreshed on every message and installation; nothing secret is stored.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
 from sqlite_utils import Database
 
+from commands.records import TeamsConversation
+
 TABLE = "teams_conversations"
-
-
-@dataclass(frozen=True)
-class TeamsConversation:
-    conversation_id: str
-    user: str  # "teams:<aad object id>", or "" for an installation seen without a user
-    kind: str  # personal | groupChat | channel
-    service_url: str
-    tenant_id: str = ""
-    member_id: str = ""  # the user's Teams id in this conversation, "29:…"
-    bot_id: str = ""  # the bot's id, "28:<app id>"
-    updated_at: datetime | None = None
 
 
 def create(db: Database) -> None:

@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.routing import Route
 
-from bot.server import FrontEnd, unavailable
+from bot.frontend import FrontEnd, unavailable
 
 log = logging.getLogger("securemeet.slack")
 

@@ -49,8 +49,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot import tasks
+from bot.inflight import answering
 from bot.pool import run_blocking
-from bot.recovery import answering
 from bot.slack import blocks
 from bot.slack.ackfirst import AckFirst
 from bot.slack.home import LOOKBACK, home_view
@@ -216,7 +216,7 @@ class SlackBot:
             log.warning("ignored a replayed slash command (trigger %s)", trigger)
             return
         team, user_id = str(body.get("team_id")), str(body.get("user_id"))
-        async with answering(self.services, key, requester=user_key(team, user_id),
+        async with answering(self.services.store, key, requester=user_key(team, user_id),
                              platform="slack", command=command):
             try:
                 who = await self.people.requester(team, user_id)
@@ -234,7 +234,7 @@ class SlackBot:
         name = blocks.parse_action_id(str(action.get("action_id") or ""))
         value = str(action.get("value") or "")
         user_id = str(user.get("id"))
-        async with answering(self.services, f"slack:action:{secrets.token_hex(8)}",
+        async with answering(self.services.store, f"slack:action:{secrets.token_hex(8)}",
                              requester=user_key(str(team), user_id), platform="slack",
                              command=name or "button"):
             try:

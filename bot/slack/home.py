@@ -23,7 +23,7 @@ from bot.slack.blocks import (
 )
 from commands import policy, timefmt
 from commands.meeting_ref import format_meeting_id
-from commands.ports import MeetingRecord
+from commands.records import MeetingRecord
 from commands.reply import Action, Status
 from commands.schedule import HOST_DUTIES
 

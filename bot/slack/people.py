@@ -25,7 +25,7 @@ from bot.pool import run_blocking
 from bot.singleflight import single_flight
 from commands.context import Requester
 from commands.errors import UserError
-from commands.ports import Person
+from commands.records import Person
 
 log = logging.getLogger("securemeet.slack")
 

@@ -20,7 +20,7 @@ def front_end(services: Any, *, cloud: Any = None, token: Any = None) -> Any:
     """``cloud`` and ``token`` are test seams, see :class:`bot.teams.app.TeamsBot`."""
     from starlette.routing import Route
 
-    from bot.server import FrontEnd, unavailable
+    from bot.frontend import FrontEnd, unavailable
 
     config = services.config
     if not config.teams_on:

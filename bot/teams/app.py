@@ -47,15 +47,15 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
 from bot import tasks
+from bot.inflight import answering
 from bot.pool import run_blocking
-from bot.recovery import answering
 from bot.teams import cards
 from bot.teams.people import People, user_key
 from commands import calendar, router
 from commands.context import Requester
 from commands.errors import UserError
+from commands.records import TeamsConversation
 from commands.reply import Reply, error_reply
-from storage.teams import TeamsConversation
 
 with warnings.catch_warnings():
     # microsoft_teams.apps builds a default policy for its HTML widgets (a preview
@@ -332,7 +332,7 @@ class TeamsBot:
         """Resolve the sender, run ``work`` on the pool and deliver its reply, holding the
         request open meanwhile (a crash's sweep then tells the sender)."""
         activity = ctx.activity
-        async with answering(self.services, self.request_key(activity),
+        async with answering(self.services.store, self.request_key(activity),
                              requester=user_key(str(activity.from_.aad_object_id or "")),
                              platform="teams", command=command):
             try:

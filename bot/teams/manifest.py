@@ -60,7 +60,7 @@ class PackageError(ValueError):
 
 def commands_list() -> list[dict[str, str]]:
     """``schedule`` plus every registered command, as the Teams command menu shows them."""
-    items = [SCHEDULE] + [(name, module.SUMMARY) for name, module in router.COMMANDS.items()]
+    items = [SCHEDULE] + [(name, command.summary) for name, command in router.COMMANDS.items()]
     return [{"title": name[:MAX_COMMAND_TITLE],
              "description": _cut(summary.replace("`", "'"), MAX_COMMAND_DESCRIPTION)}
             for name, summary in items][:MAX_COMMANDS]

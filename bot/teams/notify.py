@@ -20,8 +20,8 @@ import warnings
 from typing import Any
 
 from bot.pool import run_blocking
+from commands.records import TeamsConversation
 from commands.reply import Reply
-from storage.teams import TeamsConversation
 
 with warnings.catch_warnings():
     warnings.filterwarnings("ignore", message="HtmlWidgetSecurityPolicy is in preview")

@@ -48,7 +48,8 @@ from commands.errors import (
     ZoomUnavailable,
     ZoomUnconfirmed,
 )
-from commands.ports import Json, MeetingId
+from commands.ports import Json
+from commands.records import MeetingId
 
 log = logging.getLogger("securemeet.zoom")
 

@@ -32,9 +32,9 @@ from typing import Any
 
 from bot import notify, tasks
 from bot.pool import run_blocking
-from bot.zoom.webhook_events import ZoomEvent
+from bot.zoom_webhooks.events import ZoomEvent
 from commands import live
-from storage.live import DUPLICATE, SAVED
+from commands.records import DUPLICATE, SAVED
 
 log = logging.getLogger("securemeet.zoom.live")
 

@@ -8,7 +8,7 @@ Answers, in order (docs/WEBHOOKS.md)::
     400  signed, but not JSON, or not a Zoom event we can read (never a 500)
     200  endpoint.url_validation → {"plainToken": p, "encryptedToken": hex HMAC(p)}
     200  any other event: acknowledged at once; a meeting event is processed after,
-         in the background (bot/zoom/live_runner.py); events SecureMeet does not
+         in the background (bot/zoom_webhooks/live_runner.py); events SecureMeet does not
          handle, and meetings it neither scheduled nor audited, are ignored
 
 Zoom wants a 200 within 3 seconds and retries otherwise (after 5, 20 and 60 minutes),
@@ -38,9 +38,10 @@ from starlette.routing import Route
 
 from bot import notify
 from bot.config import seconds_from_env
-from bot.server import MAX_BODY, FrontEnd, unavailable
-from bot.zoom import signature, webhook_events
-from bot.zoom.live_runner import LiveRunner
+from bot.frontend import MAX_BODY, FrontEnd, unavailable
+from bot.zoom_webhooks import events as webhook_events
+from bot.zoom_webhooks import signature
+from bot.zoom_webhooks.live_runner import LiveRunner
 from commands.live import LiveSettings
 
 log = logging.getLogger("securemeet.zoom.webhook")

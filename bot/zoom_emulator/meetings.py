@@ -18,7 +18,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.zoom.emulator_settings import (
+from bot.zoom_emulator.settings import (
     LOCK_TO_MEETING,
     MEETING_DEFAULTS,
     MEETING_ENUMS,

@@ -23,8 +23,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot.zoom.emulator_meetings import ApiError
-from bot.zoom.emulator_state import Delay, Failure, ZoomState
+from bot.zoom_emulator.meetings import ApiError
+from bot.zoom_emulator.state import Delay, Failure, ZoomState
 
 Handler = Callable[[ZoomState, Request, Any], tuple[int, Any]]
 

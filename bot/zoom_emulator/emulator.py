@@ -22,7 +22,7 @@ The same controls exist over HTTP under ``/_emulator/`` (``POST fail_next``,
 ``delay_next``, ``latency``, ``users``, ``lock``, ``unlock``, ``user_settings``, ``start_meeting``,
 ``expire_tokens``, ``reset``; ``GET meetings``, ``requests``, ``create_count?email=``)
 for tests that run the bot in another process. They are unauthenticated: loopback only.
-Run it alone with ``python -m bot.zoom.emulator --port 9099``.
+Run it alone with ``python -m bot.zoom_emulator --port 9099``.
 """
 
 from __future__ import annotations
@@ -42,8 +42,8 @@ from typing import Any
 import uvicorn
 from uvicorn.protocols.http.h11_impl import H11Protocol
 
-from bot.zoom.emulator_app import build_app
-from bot.zoom.emulator_state import Delay, Failure, ZoomState
+from bot.zoom_emulator.app import build_app
+from bot.zoom_emulator.state import Delay, Failure, ZoomState
 
 log = logging.getLogger("securemeet.zoom.emulator")
 
@@ -310,7 +310,7 @@ def _listen(host: str, port: int) -> socket.socket:
 
 
 def main(argv: list[str] | None = None) -> None:
-    parser = argparse.ArgumentParser(prog="python -m bot.zoom.emulator",
+    parser = argparse.ArgumentParser(prog="python -m bot.zoom_emulator",
                                      description="Run the Zoom emulator in the foreground.")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9099)

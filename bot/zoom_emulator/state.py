@@ -2,7 +2,7 @@
 
 Every public method takes one lock, so the HTTP handlers (on uvicorn's event loop) and
 test code (in other threads) can use it at once. API methods raise
-:class:`~bot.zoom.emulator_meetings.ApiError` the way Zoom answers.
+:class:`~bot.zoom_emulator.meetings.ApiError` the way Zoom answers.
 """
 
 from __future__ import annotations
@@ -19,9 +19,9 @@ from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from bot.zoom import emulator_meetings as mtg
-from bot.zoom.emulator_meetings import ApiError, invalid
-from bot.zoom.emulator_settings import (
+from bot.zoom_emulator import meetings as mtg
+from bot.zoom_emulator.meetings import ApiError, invalid
+from bot.zoom_emulator.settings import (
     ALIASES,
     SCOPES,
     USER_SETTINGS_DEFAULTS,
