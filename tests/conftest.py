@@ -8,7 +8,7 @@ from typing import Any
 import pytest
 
 from bot.zoom.client import ZoomClient
-from bot.zoom.emulator import ZoomEmulator
+from bot.zoom_emulator import ZoomEmulator
 
 # --- Zoom ------------------------------------------------------------------------
 

@@ -36,10 +36,10 @@ import requests
 from bot.app import Services, build
 from bot.config import Config
 from bot.server import create_app
-from bot.zoom.emulator import ZoomEmulator
-from tests.asgi_thread import ServerThread
-from tests.reliability import witness
-from tests.slack_fake import (
+from bot.zoom_emulator import ZoomEmulator
+from tests import paths
+from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     TEAM_ID,
@@ -47,8 +47,9 @@ from tests.slack_fake import (
     signed_headers,
     slash_body,
 )
+from tests.reliability import witness
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = paths.ROOT
 SLACK_ACK_LIMIT = 3.0
 ADMIN_EMAIL = "admin@example.com"
 _labels = itertools.count(1)

@@ -23,9 +23,10 @@ import requests
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.server import MAX_BODY
-from bot.zoom import signature as zoom_signature
+from bot.frontend import MAX_BODY
+from bot.zoom_webhooks import signature as zoom_signature
 from commands import router
+from tests.fakes.slack import TEAM_ID, signed_headers
 from tests.reliability.harness import (
     Running,
     Stack,
@@ -36,7 +37,6 @@ from tests.reliability.harness import (
     text_of,
     user_id,
 )
-from tests.slack_fake import TEAM_ID, signed_headers
 
 WEBHOOK_SECRET = "zoom-webhook-secret-token-0123456789"
 TRACE = re.compile(r"Traceback|File \"|line \d+, in |\w+Error:")

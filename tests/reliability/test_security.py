@@ -26,7 +26,8 @@ from typing import Any
 import pytest
 import requests
 
-from bot.zoom import signature as zoom_signature
+from bot.zoom_webhooks import signature as zoom_signature
+from tests.fakes.slack import SIGNING_SECRET, action_body, event_body, signed_headers
 from tests.reliability.harness import (
     Running,
     Stack,
@@ -38,7 +39,6 @@ from tests.reliability.harness import (
     text_of,
     user_id,
 )
-from tests.slack_fake import SIGNING_SECRET, action_body, event_body, signed_headers
 
 WEBHOOK_SECRET = "zoom-webhook-secret-token-security-0001"
 HOST, OTHER, ADMIN, WS_ADMIN = user_id(1), user_id(2), "UADMIN", "UWSADMIN"

@@ -116,7 +116,7 @@ def install(config: Any = None) -> None:
     if config is not None:
         config.pluginmanager.register(_EveryTest(), "reliability-witness")
 
-    from tests import slack_fake
+    from tests.fakes import slack as slack_fake
 
     add_secret(slack_fake.BOT_TOKEN, "Slack bot token")
     add_secret(slack_fake.SIGNING_SECRET, "Slack signing secret")
@@ -133,7 +133,7 @@ class _EveryTest:
 
 
 def _hook_emulator() -> None:
-    from bot.zoom.emulator_state import ZoomState
+    from bot.zoom_emulator.state import ZoomState
 
     issue, render, update = ZoomState.issue_token, ZoomState._render, ZoomState.update_meeting
 

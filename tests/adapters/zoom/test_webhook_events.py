@@ -1,6 +1,6 @@
 """Zoom's webhook JSON → the live core's events, and the signature check (pure functions).
 
-The HMAC below is written out here, independently of ``bot/zoom/signature.py``.
+The HMAC below is written out here, independently of ``bot/zoom_webhooks/signature.py``.
 """
 
 from __future__ import annotations
@@ -12,8 +12,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.zoom import signature, webhook_events
-from bot.zoom.webhook_events import Malformed, parse
+from bot.zoom_webhooks import events as webhook_events
+from bot.zoom_webhooks import signature
+from bot.zoom_webhooks.events import Malformed, parse
 from commands import live
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

@@ -2,12 +2,13 @@
 
 A script is a list of ``(second, kind, who)`` rows; :func:`play` feeds them to
 ``observe``/``decide`` and, between rows, fires the timer exactly when ``next_check``
-says, as ``bot/zoom/live_runner.py`` does. The result is what the host would read:
+says, as ``bot/zoom_webhooks/live_runner.py`` does. The result is what the host would read:
 ``(second, nudge kind, in, waiting)``.
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -200,7 +201,7 @@ def test_waiting_names_are_kept_only_while_waiting_and_cut():
 def test_state_survives_json():
     state, _ = play([(0, J, "host"), (1, W, "eve"), (2, J, "ann"),
                      (3, live.RISK, "", {"where": "Reddit"}), (200, L, "host")], until=250)
-    again = LiveState.from_json(state.to_json())
+    again = LiveState.from_data(json.loads(json.dumps(state.to_data())))
     assert again == state
     assert live.next_check(again, at(250), S) == live.next_check(state, at(250), S)
 

@@ -3,7 +3,7 @@ Zoom emulator.
 
 Webhooks are signed here exactly as Zoom signs them — ``x-zm-signature`` =
 ``"v0=" + hex(HMAC-SHA256(secret, "v0:{x-zm-request-timestamp}:{raw body}"))`` — with the
-HMAC computed in this file, independently of ``bot/zoom/signature.py``. Meetings are
+HMAC computed in this file, independently of ``bot/zoom_webhooks/signature.py``. Meetings are
 scheduled (or audited) through Slack slash commands, so the nudges go to whoever asked,
 through the fake Slack Web API. The quiet period and the other timings are short.
 """
@@ -20,7 +20,6 @@ import sqlite3
 import time
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -29,12 +28,14 @@ import requests
 from bot import slack as slack_front
 from bot.app import build
 from bot.config import Config
-from bot.server import MAX_BODY, create_app
-from bot.zoom import webhook_events, webhooks
-from bot.zoom.emulator import ZoomEmulator
+from bot.frontend import MAX_BODY
+from bot.server import create_app
+from bot.zoom_emulator import ZoomEmulator
+from bot.zoom_webhooks import events as webhook_events
+from bot.zoom_webhooks import route as webhooks
 from commands.live import LiveSettings
-from tests.asgi_thread import ServerThread
-from tests.slack_fake import (
+from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     FakeSlack,
@@ -42,8 +43,8 @@ from tests.slack_fake import (
     signed_headers,
     slash_body,
 )
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 SECRET = "zoom-webhook-secret-token-0123456789"
 HOST, OTHER = "UHOST", "UOTHER"
 QUICK = LiveSettings(quiet_seconds=0.6, waiting_interval=0.8, host_left_grace=0.4)
@@ -658,7 +659,7 @@ def test_a_host_who_scheduled_from_teams_is_nudged_in_their_teams_chat(tmp_path,
                                                                          zoom_client,
                                                                          monkeypatch):
     from bot import teams
-    from tests.teams_fake import ASHA, FakeTeams, activity, personal_id
+    from tests.fakes.teams import ASHA, FakeTeams, activity, personal_id
 
     for name in ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL",
                  "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"):

@@ -83,7 +83,7 @@ def test_the_sweep_removes_a_meeting_a_crash_left_unrecorded(app, zoom, monkeypa
 
 def test_a_recorded_meeting_is_kept_and_a_create_that_never_reached_zoom_is_nothing(
         app, zoom, monkeypatch):
-    from commands.ports import MeetingRecord
+    from commands.records import MeetingRecord
 
     kept = crash_after_create(app, monkeypatch, "tomorrow 3pm Recorded late")
     # A record without its intent settled: schedule records and settles in one
@@ -199,7 +199,7 @@ def test_an_unanswered_request_is_told_once_even_with_its_interrupted_create(
         app, zoom, monkeypatch):
     """A process that died mid-schedule left both an open request and an intent: the
     requester gets one message (the create's, which says what became of the meeting)."""
-    from commands.ports import OpenRequest
+    from commands.records import OpenRequest
 
     crash_after_create(app, monkeypatch, "tomorrow 3pm Both")
     long_ago = datetime(2026, 1, 1, tzinfo=UTC)

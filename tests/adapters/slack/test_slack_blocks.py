@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
-from pathlib import Path
 
 import pytest
 
 from bot.slack import blocks
 from commands.reply import Action, CheckItem, Fact, Reply, Status, error_reply
+from tests import paths
 
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOTS = paths.SNAPSHOTS
 PASSCODE = "Xq7@k2Pz9m"
 
 MEETING = Reply(

@@ -10,7 +10,6 @@ import io
 import json
 import re
 import zipfile
-from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -19,8 +18,8 @@ from PIL import Image
 from bot.cli import main
 from bot.teams import manifest as m
 from commands import router
+from tests.paths import ROOT as TOP
 
-TOP = Path(__file__).resolve().parent.parent
 PACKAGE = TOP / "appPackage"
 APP_ID = "6f1c2a9e-0b7d-4c1e-9a53-2d8e4f6b7c10"
 

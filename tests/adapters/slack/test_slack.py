@@ -1,6 +1,6 @@
 """Slack end to end over real HTTP: the server on 127.0.0.1, a fake Slack, the Zoom emulator.
 
-Requests are signed exactly as Slack signs them (``tests/slack_fake.py``); the server
+Requests are signed exactly as Slack signs them (``tests/fakes/slack.py``); the server
 is the real ASGI app built by the composition root, with Zoom credentials pointing at
 the emulator and ``SLACK_API_URL`` at the fake. Nothing of ours is mocked. Every log
 record of the run (at DEBUG, without the redacting filter) is kept for the leak scan.
@@ -22,9 +22,9 @@ import requests
 from bot.app import build
 from bot.config import Config
 from bot.server import create_app
-from bot.zoom.emulator import ZoomEmulator
-from tests.asgi_thread import ServerThread
-from tests.slack_fake import (
+from bot.zoom_emulator import ZoomEmulator
+from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.slack import (
     BOT_TOKEN,
     SIGNING_SECRET,
     TEAM_ID,

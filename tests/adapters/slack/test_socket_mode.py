@@ -3,7 +3,7 @@
 The server is the real ASGI app with ``socket_mode=True``; at start-up Bolt's
 ``AsyncSocketModeHandler`` calls ``apps.connections.open`` on the fake Slack Web API
 (with the app-level token), connects to the fake Socket Mode endpoint
-(``tests/socket_fake.py``), and from then on slash commands arrive as envelopes. The
+(``tests/fakes/socket_mode.py``), and from then on slash commands arrive as envelopes. The
 ack goes back on the socket, the reply through ``response_url``, the meeting is made in
 the Zoom emulator — the same path as over HTTP, minus the signature (Socket Mode is
 authenticated by the app-level token instead).
@@ -23,9 +23,9 @@ import requests
 from bot.app import build
 from bot.config import Config
 from bot.server import create_app
-from bot.zoom.emulator import ZoomEmulator
-from tests.asgi_thread import ServerThread
-from tests.slack_fake import (
+from bot.zoom_emulator import ZoomEmulator
+from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.slack import (
     APP_TOKEN,
     BOT_TOKEN,
     SIGNING_SECRET,
@@ -33,7 +33,7 @@ from tests.slack_fake import (
     action_body,
     slash_body,
 )
-from tests.socket_fake import FakeSocketMode
+from tests.fakes.socket_mode import FakeSocketMode
 
 HOST = "UHOST"
 _envelopes = itertools.count(1)

@@ -2,7 +2,7 @@
 
 The server is the real one (``bot.server.create_app`` on uvicorn in a thread, the
 Teams SDK inside it, the Zoom emulator behind the real Zoom client). The activities
-carry a ``serviceUrl`` pointing at :class:`tests.teams_fake.FakeTeams`, a fake Bot
+carry a ``serviceUrl`` pointing at :class:`tests.fakes.teams.FakeTeams`, a fake Bot
 Connector service on 127.0.0.1, so every reply, member lookup and 1:1 chat the bot
 opens is recorded there, and every card that arrives is checked against the trimmed
 Adaptive Cards 1.5 schema (``tests/test_teams_cards.py`` says why it is trimmed).
@@ -38,8 +38,9 @@ from bot.config import Config
 from bot.server import create_app
 from bot.teams import cards
 from commands.reply import Fact, Reply
-from tests.asgi_thread import ServerThread
-from tests.teams_fake import (
+from tests.adapters.teams.test_teams_cards import VALIDATOR
+from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.teams import (
     APP_ID,
     ASHA,
     BEN,
@@ -54,7 +55,6 @@ from tests.teams_fake import (
     personal_id,
     submit,
 )
-from tests.test_teams_cards import VALIDATOR
 
 SCHEDULE = "tomorrow 3pm for 45m Budget review"
 SDK_ENV = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL", "PORT",

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from commands.ports import Event, MeetingRecord, Person
+from commands.records import Event, MeetingRecord, Person
 from storage.schema import SCHEMA_VERSION
 from storage.sqlite_store import SqliteStore
 

@@ -7,7 +7,7 @@ from datetime import UTC, datetime, timedelta, timezone
 import pytest
 
 from commands import calendar
-from commands.ports import MeetingRecord
+from commands.records import MeetingRecord
 
 NOW = datetime(2026, 11, 29, 8, 0, tzinfo=UTC)
 IST = timezone(timedelta(hours=5, minutes=30))

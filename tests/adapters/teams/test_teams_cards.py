@@ -18,7 +18,6 @@ import base64
 import json
 import os
 import re
-from pathlib import Path
 from typing import Any
 
 import jsonschema
@@ -26,13 +25,14 @@ import pytest
 
 from bot.slack import blocks
 from bot.teams import cards
-from commands import help as help_command
+from commands import router
 from commands.reply import Action, CheckItem, Fact, Reply, Status, error_reply
+from tests import paths
 
-SCHEMA = json.loads((Path(__file__).parent / "schemas" /
+SCHEMA = json.loads((paths.SCHEMAS /
                      "adaptive-card-1.5.trimmed.json").read_text())
 VALIDATOR = jsonschema.Draft7Validator(SCHEMA)
-SNAPSHOTS = Path(__file__).parent / "snapshots"
+SNAPSHOTS = paths.SNAPSHOTS
 PASSCODE = "a*B7_k*9@z"  # two asterisks: Markdown would turn "B7_k" into italics
 JOIN = "https://zoom.us/j/12345678901?pwd=SECRETpwdVALUE.1"
 
@@ -139,7 +139,7 @@ def test_help_from_the_registry_is_a_valid_card_and_speaks_teams(tmp_path):
 
     services = build(Config(db_path=str(tmp_path / "h.db")), zoom=NoZoom())  # type: ignore[arg-type]
     try:
-        reply = help_command.run(services.ctx, Requester("teams:x", "teams", ""))
+        reply = router.dispatch(services.ctx, Requester("teams:x", "teams", ""), "help")
     finally:
         services.close()
     card = valid(cards.render(reply))

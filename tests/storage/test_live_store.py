@@ -9,7 +9,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from commands.live import LiveState, TimelineEntry, Watch
-from commands.ports import Event, MeetingRecord
+from commands.records import Event, MeetingRecord
 from storage.sqlite_store import SqliteStore
 
 NOW = datetime(2030, 1, 7, 9, 0, tzinfo=UTC)

@@ -4,10 +4,9 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from commands.ports import Person
+from commands.records import Person, TeamsConversation
 from storage.schema import migrations
 from storage.sqlite_store import SqliteStore
-from storage.teams import TeamsConversation
 
 NOW = datetime(2026, 11, 29, 9, 0, tzinfo=UTC)
 

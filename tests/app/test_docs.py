@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 
 from commands import policy
+from tests.paths import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 POLICY_DOC = (ROOT / "docs" / "POLICY.md").read_text(encoding="utf-8")
 
 

@@ -13,8 +13,9 @@ from starlette.routing import Route
 from bot.app import build
 from bot.cli import main
 from bot.config import Config
-from bot.server import MAX_BODY, FrontEnd, create_app
-from tests.asgi_thread import ServerThread
+from bot.frontend import MAX_BODY, FrontEnd
+from bot.server import create_app
+from tests.fakes.asgi_thread import ServerThread
 
 
 @pytest.fixture

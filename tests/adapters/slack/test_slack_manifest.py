@@ -2,16 +2,15 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import yaml
 from click.testing import CliRunner
 
 from bot.cli import main
 from bot.slack import manifest as m
 from commands import router
+from tests.paths import ROOT
 
-TOP = Path(__file__).resolve().parent.parent / "manifest.yml"
+TOP = ROOT / "manifest.yml"
 
 
 def load() -> dict:

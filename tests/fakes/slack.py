@@ -26,7 +26,7 @@ from http.server import BaseHTTPRequestHandler
 from typing import Any
 from urllib.parse import parse_qs, urlencode, urlparse
 
-from tests.local_http import LocalHTTPFake
+from tests.fakes.local_http import LocalHTTPFake
 
 BOT_TOKEN = "xoxb-test"
 APP_TOKEN = "xapp-test"  # Socket Mode's app-level token (apps.connections.open)
@@ -52,7 +52,7 @@ class FakeSlack(LocalHTTPFake):
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._lock = threading.Condition()
         self._ids = itertools.count(1)
-        self.socket_url = ""  # what apps.connections.open answers (tests/socket_fake.py)
+        self.socket_url = ""  # what apps.connections.open answers (tests/fakes/socket_mode.py)
 
     @property
     def api_url(self) -> str:

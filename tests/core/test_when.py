@@ -9,10 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from when_cases import CASES, ERROR_CASES, NOWS, Case, ErrorCase
 
 from commands.errors import UserError
 from commands.when import NoTimeFound, When, WhenError, parse_when
+from tests.core.when_cases import CASES, ERROR_CASES, NOWS, Case, ErrorCase
 
 ZONES = sorted({zone for zone, _ in NOWS.values()})
 

@@ -15,7 +15,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from bot.zoom.emulator import ZoomEmulator
+from bot.zoom_emulator import ZoomEmulator
 
 HOST = "alice@example.com"
 PASSCODE = "Ab3*xyz9Qq"
@@ -594,7 +594,7 @@ def test_its_own_emulator_starts_and_stops_cleanly():
 
 
 def test_command_line_runs_it_in_the_foreground():
-    proc = subprocess.Popen([sys.executable, "-m", "bot.zoom.emulator", "--port", "0"],
+    proc = subprocess.Popen([sys.executable, "-m", "bot.zoom_emulator", "--port", "0"],
                             stdout=subprocess.PIPE, text=True)
     try:
         first = proc.stdout.readline()

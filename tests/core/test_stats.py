@@ -23,11 +23,12 @@ from PIL import Image
 from commands import stats
 from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError
-from commands.ports import Event, MeetingRecord
+from commands.records import Event, MeetingRecord
 from commands.stats_chart import sparkline
 from storage import stats as rollups
 from storage.schema import migrations
 from storage.sqlite_store import SqliteStore, iso
+from tests.paths import ROOT
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # a Sunday
 ADMIN = Requester("slack:T1:UADMIN", "slack", "admin@example.com", is_admin=True)
@@ -324,7 +325,7 @@ def test_the_chart_is_deterministic_and_handles_no_weeks():
 
 
 def test_every_json_key_is_documented():
-    doc = (Path(__file__).resolve().parent.parent / "docs" / "STATS.md").read_text("utf-8")
+    doc = (ROOT / "docs" / "STATS.md").read_text("utf-8")
     paths = [key for key in EXPECTED_30D if key != "fixes_by_rule"] + [
         f"{key}.{sub}" for key in ("compliance_at_creation", "audits", "ended",
                                    "parse_failures") for sub in EXPECTED_30D[key]]

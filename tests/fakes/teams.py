@@ -33,7 +33,7 @@ from urllib.parse import unquote, urlparse
 import jwt
 from cryptography.hazmat.primitives.asymmetric import rsa
 
-from tests.local_http import LocalHTTPFake
+from tests.fakes.local_http import LocalHTTPFake
 
 APP_ID = "00000000-1111-2222-3333-444444444444"
 BOT_ID = f"28:{APP_ID}"

@@ -14,10 +14,11 @@ from starlette.routing import Route
 from bot import observability
 from bot.app import build
 from bot.config import Config
-from bot.server import MAX_BODY, FrontEnd, create_app
+from bot.frontend import MAX_BODY, FrontEnd
+from bot.server import create_app
 from commands import router
 from commands.context import Requester
-from tests.asgi_thread import ServerThread
+from tests.fakes.asgi_thread import ServerThread
 
 who = Requester(user="console:a@example.com", platform="console", email="a@example.com")
 LINE = re.compile(r"request id=(?P<id>[0-9a-f]{12}|[\w.-]+) method=(?P<method>\w+) "
