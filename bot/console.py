@@ -33,11 +33,12 @@ def render(reply: Reply, *, colour: bool = False) -> str:
         lines.append(f"  {paint(fact.label.ljust(width), 'label')}  {fact.value}")
     if reply.facts:
         lines.append("")
-    for item in reply.checklist:
-        mark = paint(item.status.mark, item.status.value)
-        detail = paint(f" — {item.detail}", "dim") if item.detail else ""
-        lines.append(f"  {mark} {item.title}{detail}")
-    if reply.checklist:
+    for heading, items in reply.groups():
+        lines.append(paint(heading, "label"))
+        for item in items:
+            mark = paint(item.status.mark, item.status.value)
+            detail = paint(f" — {item.detail}", "dim") if item.detail else ""
+            lines.append(f"  {mark} {item.title}{detail}")
         lines.append("")
     typed = [typed_command(a) for a in reply.actions]
     for action, command in zip(reply.actions, typed, strict=True):
@@ -71,10 +72,8 @@ def _attachments(reply: Reply) -> list[str]:
 
 
 def typed_command(action: Action) -> str | None:
-    """What to type in the chat for a button: ``fix 123 waiting-room``."""
-    if action.url or action.name not in ("end", "audit", "fix", "calendar"):
-        return None
-    return f"{action.name} {action.value.replace(':', ' ')}"
+    """What to type in the chat for a button: the command it runs (``fix 123 passcode``)."""
+    return action.command or None
 
 
 PROMPT = "securemeet> "

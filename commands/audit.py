@@ -63,31 +63,6 @@ WORST_BUTTONS = 3  # `audit mine` offers buttons for this many of the worst meet
 
 # Where a person finds each setting in the Zoom web portal, for "what to do" when
 # SecureMeet cannot (or may not) change it, and for unknown results.
-WHERE: dict[str, str] = {
-    "fresh-id": "Zoom → Meetings → (the meeting) → Edit → Meeting ID → Generate Automatically",
-    "passcode": "Zoom → Meetings → (the meeting) → Edit → Security → Passcode",
-    "waiting-room": "Zoom → Meetings → (the meeting) → Edit → Security → Waiting Room",
-    "no-join-before-host": "Zoom → Meetings → (the meeting) → Edit → Options → "
-                           "Allow participants to join before host",
-    "host-only-share": "Zoom → Settings → Meeting → In Meeting (Basic) → Screen sharing → "
-                       "Who can share? → Host Only",
-    "no-rejoin-removed": "Zoom → Settings → Meeting → In Meeting (Basic) → "
-                         "Allow removed participants to rejoin",
-    "no-file-transfer": "Zoom → Settings → Meeting → In Meeting (Basic) → "
-                        "Send files via meeting chat",
-    "lock-when-joined": "in the meeting: Security → Lock Meeting",
-    "restrict-recording": "Zoom → Meetings → (the meeting) → Edit → Options → "
-                          "Automatically record meeting",
-    "end-for-all": "in the meeting: End → End Meeting for All",
-    "signed-in-only": "Zoom → Meetings → (the meeting) → Edit → Security → "
-                      "Require authentication to join",
-    "encryption": "Zoom → Meetings → (the meeting) → Edit → Options → Encryption",
-    "mute-on-entry": "Zoom → Meetings → (the meeting) → Edit → Options → "
-                     "Mute participants upon entry",
-    "no-cloud-recording": "Zoom → Settings → Recording → Cloud recording",
-    "passcode-not-in-link": "Zoom → Settings → Meeting → Security → "
-                            "Embed passcode in invite link for one-click join",
-}
 
 _ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.DONE: 3, Status.TODO: 4}
 
@@ -312,60 +287,54 @@ def _repeats(ctx: Context, who: Requester, meeting: Mapping[str, Any]) -> str:
 
 
 def checklist(result: Audit, who: Requester) -> tuple[CheckItem, ...]:
-    """One item per rule, worst first; each says why, and what to do when it isn't a pass."""
-    items = []
-    for f in sorted(result.findings, key=lambda f: _ORDER[f.status]):
-        rule = policy.RULES_BY_ID[f.rule_id]
-        detail = f.reason
-        todo = what_to_do(result, f, who)
-        if todo:
-            detail = f"{detail}. To do: {todo}"
-        items.append(CheckItem(rule.id, rule.title, f.status, detail, rule.clause))
-    return tuple(items)
+    """One item per rule; each says why, and what to do when it isn't a pass."""
+    return policy.checklist(result.findings, todo=lambda f: what_to_do(result, f, who))
 
 
 def what_to_do(result: Audit, f: policy.Finding, who: Requester) -> str:
     rule = policy.RULES_BY_ID[f.rule_id]
-    where = WHERE.get(rule.id, "the Zoom web portal")
     typed = f"`fix {result.meeting_id} {rule.id}`"
     if f.status is Status.MANUAL:
-        return rule.how or f"check by hand: {where}"
+        return rule.how or f"check by hand: {rule.where}"
     if f.status is Status.UNKNOWN:
-        return f"SecureMeet could not read it; check by hand: {where}"
+        return f"SecureMeet could not read it; check by hand: {rule.where}"
     if f.status is not Status.FAIL:
         return ""
     if f.locked:
         return ("your Zoom account admin has locked this setting; ask them to change it "
                 "in the Zoom admin portal (Account Settings)")
-    if rule.id == "no-cloud-recording" and records_to_cloud(result.meeting) and \
-            "restrict-recording" in result.failed:
-        return f"this meeting records to the cloud: `fix {result.meeting_id} restrict-recording`"
-    if link_only(result, rule):
-        return ("the host's setting is already off, but this meeting's link was made "
-                f"before: type {typed} for a new passcode and a link without it")
-    if rule.id == "fresh-id":
-        return ("a meeting ID cannot be changed: schedule a new meeting with SecureMeet, "
-                "send its link instead and delete this one")
+    if rule.fix is None:
+        return rule.unfixable or f"change it in {rule.where}"
+    meeting_part = _meeting_part(result, rule)
+    if meeting_part is not None:
+        return f"{rule.fix.follow_why}: `fix {result.meeting_id} {meeting_part.id}`"
+    hint = f" ({rule.fix.hint})" if rule.fix.hint else ""
+    if f.fixable == "meeting" and rule.kind == "host":
+        return ("the host's setting is already right, but this meeting was made before: "
+                f"type {typed} to mend it{hint}")
     if f.fixable == "meeting":
-        extra = " (the new passcode comes to you privately; send it to invitees privately)" \
-            if rule.id == "passcode" else ""
-        return f"press Fix or type {typed}{extra}"
-    if f.fixable == "host":
-        if who.is_admin:
-            return (f"a host setting, for all of {result.host}'s meetings: press Fix or type "
-                    f"{typed.rstrip('`')} confirm`")
-        return (f"a setting of the host's Zoom account, not of this meeting: {where} "
-                "(or ask a SecureMeet admin)")
-    return f"change it in {where}"
+        return f"press Fix or type {typed}{hint}"
+    if who.is_admin:
+        return (f"a host setting, for all of {result.host}'s meetings: press Fix or type "
+                f"{typed.rstrip('`')} confirm`")
+    return (f"a setting of the host's Zoom account, not of this meeting: {rule.where} "
+            "(or ask a SecureMeet admin)")
 
 
-def records_to_cloud(meeting: Mapping[str, Any]) -> bool:
-    return (meeting.get("settings") or {}).get("auto_recording") == "cloud"
+def _meeting_part(result: Audit, rule: policy.Rule) -> policy.Rule | None:
+    """The failing meeting rule that is this host rule's follow-up on this meeting (the
+    meeting records to the cloud: fixing its recording rule is the part a host can do)."""
+    fix = rule.fix
+    if fix is None or fix.follow is None or not fix.follow_when(result.meeting):
+        return None
+    return next((policy.RULES_BY_ID[r] for r in result.failed
+                 if r != rule.id and (other := policy.RULES_BY_ID[r].fix) is not None
+                 and other.body == fix.follow), None)
 
 
 def audit_actions(result: Audit, who: Requester) -> tuple[Action, ...]:
     return (*fix_actions(result.meeting_id, result.findings, who),
-            Action("audit", "Audit again", str(result.meeting_id)))
+            Action("Audit again", f"audit {result.meeting_id}"))
 
 
 # -- audit mine ----------------------------------------------------------------------
@@ -416,7 +385,7 @@ def mine_reply(ctx: Context, who: Requester, audits: list[Audit], more: int) -> 
             "Worst first.")
     actions: list[Action] = []
     for a in bad[:WORST_BUTTONS]:
-        actions.append(Action("audit", f"Audit {_short(a)}", str(a.meeting_id)))
+        actions.append(Action(f"Audit {_short(a)}", f"audit {a.meeting_id}"))
         fixes = [f for f in a.findings if f.fixable == "meeting"]
         if fixes:
             actions.append(fix_action(a.meeting_id, fixes[0]))
@@ -442,10 +411,3 @@ def _line(ctx: Context, who: Requester, a: Audit) -> CheckItem:
 def _short(a: Audit) -> str:
     topic = str(a.meeting.get("topic") or "Zoom meeting")
     return topic if len(topic) <= 40 else topic[:39] + "…"
-
-
-def link_only(before: Audit, rule: policy.Rule) -> bool:
-    """The passcode is in this meeting's link although the host's setting is already off
-    (the link was made before): only the meeting needs a new passcode, and link."""
-    return rule.id == "passcode-not-in-link" and before.view is not None and \
-        before.view.user("schedule_meeting.embed_password_in_join_link") is False

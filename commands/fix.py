@@ -5,15 +5,14 @@ Typed, a host-wide fix (screen sharing, file transfer, cloud recording, the pass
 in the link) needs the word ``confirm`` at the end, and only admins may make it.
 
 A "fix" button carries ``value="<ID>:<rule>"``; a host-wide one also a confirmation
-dialog and ``value="<ID>:<rule>:confirm"``, because the dialog was the confirmation.
+dialog and the command ``fix <ID> <rule> confirm``, because the dialog was the confirmation.
 A front end routes a press as the command ``fix <value>`` (colons or spaces).
 """
 
 from __future__ import annotations
 
-from commands import audit, passcode, policy
+from commands import passcode, policy
 from commands.audit import (
-    WHERE,
     Audit,
     audit_reply,
     authorised_meeting,
@@ -59,12 +58,13 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
     finding = before.finding(rule.id)
     assert finding is not None  # _fixable_rule checked the level
     # A confirmed passcode fix rotates even a strong passcode: it may have leaked (the
-    # risk-alert nudge's "Rotate passcode" button sends ``<ID>:passcode:confirm``).
-    rotate_anyway = rule.id == "passcode" and confirmed
+    # risk-alert nudge's "Rotate passcode" button sends ``fix <ID> passcode confirm``).
+    assert rule.fix is not None  # _fixable_rule checked it
+    rotate_anyway = rule.fix.confirm_rotates and confirmed
     if finding.status is Status.DONE and not rotate_anyway:
         record(ctx, who, before, trigger="fix")
-        hint = (f" To rotate it anyway (if it leaked): fix {meeting_id} passcode confirm."
-                if rule.id == "passcode" else "")
+        hint = (f" To rotate it anyway (if it leaked): fix {meeting_id} {rule.id} confirm."
+                if rule.fix.confirm_rotates else "")
         return audit_reply(ctx, who, before, title=f"✓ Already fine: {rule.title}",
                            text=f"{finding.reason}. Nothing was changed.{hint}\n"
                                 + summary(before))
@@ -76,7 +76,8 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
             text="Your Zoom account admin has locked this setting, so SecureMeet cannot "
                  "change it and changed nothing. Ask them to change it in the Zoom admin "
                  "portal (Account Settings).\n" + summary(before))
-    host_change = rule.kind == "host" and not audit.link_only(before, rule)
+    assert before.view is not None  # inspect() always gives the view
+    host_change = rule.fix_scope(before.view) == "host"
     if host_change:
         if not who.is_admin:
             ctx.store.add_event(Event("refusal", ctx.now(), who.user, who.platform,
@@ -85,7 +86,7 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
             raise NotAllowed(
                 f"“{rule.title}” is a setting of the host's Zoom account, so changing it "
                 "changes all of their meetings: only a SecureMeet admin can do that. "
-                f"Change it yourself in {WHERE.get(rule.id, 'the Zoom web portal')}, "
+                f"Change it yourself in {rule.where}, "
                 "or ask an admin.", examples=(f"audit {meeting_id}",))
         if not confirmed:
             return _confirm(ctx, meeting_id, before, rule)
@@ -123,20 +124,22 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
 
 
 def _apply(ctx: Context, before: Audit, rule: policy.Rule, *, host_change: bool) -> str:
-    """Send the fix to Zoom. Returns the new passcode when the fix made one, else ""."""
+    """Send the rule's fix to Zoom (:class:`commands.policy.Fix`). Returns the new passcode
+    when the fix gave the meeting one, else ""."""
+    fix = rule.fix
+    assert fix is not None
     meeting_id = before.meeting_id
-    rotate = rule.id == "passcode"
     if host_change:
-        ctx.zoom.update_user_settings(before.host, dict(rule.fix or {}))
-        if rule.id == "no-cloud-recording" and audit.records_to_cloud(before.meeting):
-            ctx.zoom.update_meeting(meeting_id, {"settings": {"auto_recording": "none"}})
-    elif rule.kind == "meeting" and not rotate:
-        ctx.zoom.update_meeting(meeting_id, dict(rule.fix or {}))
-    if rule.id == "passcode-not-in-link":
-        # The link of an existing meeting keeps the passcode it was made with: the old
-        # link lets anyone in, so the meeting gets a new passcode and a link without it.
-        rotate = "pwd=" in str(ctx.zoom.get_meeting(meeting_id).get("join_url") or "")
-    if not rotate:
+        ctx.zoom.update_user_settings(before.host, dict(fix.body))
+        if fix.follow is not None and fix.follow_when(before.meeting):
+            ctx.zoom.update_meeting(meeting_id, dict(fix.follow))
+    elif fix.body and rule.kind == "meeting":
+        ctx.zoom.update_meeting(meeting_id, dict(fix.body))
+    # A meeting's link keeps the passcode it was made with, so what rotates is judged
+    # on the meeting as Zoom holds it now, after the change above.
+    now = before.meeting if fix.rotate in (policy.always, policy.never) else \
+        ctx.zoom.get_meeting(meeting_id)
+    if not fix.rotate(now):
         return ""
     code = fresh_passcode(ctx, before.host)
     ctx.zoom.update_meeting(meeting_id, {"password": code})
@@ -154,22 +157,22 @@ def _fixable_rule(ctx: Context, rule_id: str) -> policy.Rule:
                         examples=("fix 123 4567 8901 waiting-room", "audit mine"))
     if rule.fix is None:
         raise UserError(f"“{rule.title}” cannot be changed through Zoom's API. To do: "
-                        f"{rule.how or WHERE.get(rule.id, 'check it in the Zoom web portal')}.",
+                        f"{rule.how or rule.unfixable or rule.where}.",
                         examples=("audit mine",))
     return rule
 
 
 def _confirm(ctx: Context, meeting_id: int, before: Audit, rule: policy.Rule) -> Reply:
-    value = f"{meeting_id}:{rule.id}:confirm"
     return Reply(
         title=f"Confirm: change {before.host}'s Zoom setting?",
         text=(f"“{rule.title}” is a setting of {before.host}'s Zoom account: changing it "
               f"changes all of their meetings, not only {format_meeting_id(meeting_id)}."
               + (" This meeting also gets a new passcode, because its link carries the "
-                 "current one." if rule.id == "passcode-not-in-link" else "")
+                 "current one." if rule.fix is not None and rule.fix.rotate(before.meeting)
+                 else "")
               + f" Press the button, or type `fix {meeting_id} {rule.id} confirm`."),
-        actions=(Action("fix", f"Yes: {rule.title}", value, style="primary",
-                        confirm=HOST_FIX_CONFIRM),),
+        actions=(Action(f"Yes: {rule.title}", f"fix {meeting_id} {rule.id} confirm",
+                        style="primary", confirm=HOST_FIX_CONFIRM),),
         notes=(policy_note(ctx.policy_level),), private=True, sandbox=ctx.sandbox)
 
 

@@ -453,7 +453,7 @@ def nudge_reply(nudge: Nudge, state: LiveState, *, sandbox: bool = False) -> Rep
             text=(f"{_people(nudge.in_count)} still in it. If it is over, end it for "
                   "everyone: the button below, or in Zoom: End → End Meeting for All."),
             facts=(meeting,),
-            actions=(Action("end", "End meeting for all", str(state.meeting_id),
+            actions=(Action("End meeting for all", f"end {state.meeting_id}",
                             style="danger", confirm="End this meeting for everyone in it?"),),
             sandbox=sandbox)
     if nudge.kind == "risk":
@@ -464,7 +464,7 @@ def nudge_reply(nudge: Nudge, state: LiveState, *, sandbox: bool = False) -> Rep
                   "try to join. Rotate the passcode and send the new one to your invitees "
                   "privately; keep the waiting room on and admit only people you expect."),
             facts=(meeting,),
-            actions=(Action("fix", "Rotate passcode", f"{state.meeting_id}:passcode:confirm",
+            actions=(Action("Rotate passcode", f"fix {state.meeting_id} passcode confirm",
                             style="danger",
                             confirm="Rotate the passcode? The old one stops working: "
                                     "invitees need the new one."),),

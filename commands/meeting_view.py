@@ -109,15 +109,15 @@ HOST_FIX_CONFIRM = "Change this host's Zoom setting for all their meetings?"
 
 
 def fix_action(meeting_id: int, finding: policy.Finding) -> Action:
-    """The button for one fixable finding: ``value="<ID>:<rule>"``.
+    """The button for one fixable finding: ``fix <ID> <rule>``.
 
     A host-wide change asks for confirmation in a dialog before the press is sent, so
-    its value ends in ``:confirm`` — the same word a typed ``fix`` needs.
+    its command ends in ``confirm`` — the same word a typed ``fix`` needs.
     """
     rule = policy.RULES_BY_ID[finding.rule_id]
     host = finding.fixable == "host"
-    return Action("fix", f"Fix: {rule.title}",
-                  f"{meeting_id}:{finding.rule_id}" + (":confirm" if host else ""),
+    return Action(f"Fix: {rule.title}",
+                  f"fix {meeting_id} {finding.rule_id}" + (" confirm" if host else ""),
                   style="primary", confirm=HOST_FIX_CONFIRM if host else None)
 
 

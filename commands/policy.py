@@ -56,6 +56,44 @@ class Finding:
 
 
 Check = Callable[[View], tuple[Status, str]]
+MeetingTest = Callable[[Mapping[str, Any]], bool]
+
+
+def never(meeting: Mapping[str, Any]) -> bool:
+    return False
+
+
+def always(meeting: Mapping[str, Any]) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class Fix:
+    """How SecureMeet fixes a rule through Zoom's API, and what must follow.
+
+    ``body`` is the PATCH: of the meeting for a ``meeting`` rule, of the host's user
+    settings for a ``host`` rule (which changes all of the host's meetings: admins
+    only, after a confirmation). Then, on the meeting as it is now:
+
+    - ``rotate(meeting)``: give it a fresh passcode (the passcode rule always; the
+      passcode-in-link rule when the meeting's link carries the old one);
+    - ``follow`` when ``follow_when(meeting)``: one more meeting PATCH a host fix does
+      not reach (a meeting already set to record to the cloud);
+    - ``done_at_host(view)``: the host setting is already as asked, only this meeting
+      needs the rotation, so it is a meeting fix (no admin needed).
+
+    ``confirm_rotates``: a confirmed fix rotates even a passcode that passes (it may
+    have leaked). ``hint`` is added to "what to do" (where the new passcode goes).
+    """
+
+    body: Mapping[str, Any] = field(default_factory=dict)
+    rotate: MeetingTest = never
+    follow: Mapping[str, Any] | None = None
+    follow_when: MeetingTest = never
+    follow_why: str = ""  # why the follow-up is needed, said to the host
+    done_at_host: Callable[[View], bool] | None = None
+    confirm_rotates: bool = False
+    hint: str = ""
 
 
 @dataclass(frozen=True)
@@ -68,9 +106,11 @@ class Rule:
     level: str = "standard"
     kind: str = "meeting"  # meeting | host | manual | duty
     create: Mapping[str, Any] = field(default_factory=dict)  # settings the create body sets
-    fix: Mapping[str, Any] | None = None  # PATCH body (meeting or host settings)
+    fix: Fix | None = None
     lock_paths: tuple[str, ...] = ()
     how: str = ""  # for duties and manual checks: what the host does, and where
+    where: str = "the Zoom web portal"  # where a person changes it by hand
+    unfixable: str = ""  # for a failure no fix can mend: what to do instead
 
     def evaluate(self, view: View) -> Finding:
         try:
@@ -80,9 +120,19 @@ class Rule:
         locked = status is Status.FAIL and any(view.locked(p) for p in self.lock_paths)
         if locked:
             reason += " — locked by the Zoom account admin, so SecureMeet cannot change it"
-        fixable = self.kind if status is Status.FAIL and self.fix is not None and not locked \
-            else None
-        return Finding(self.id, status, reason, locked=locked, fixable=fixable)
+        return Finding(self.id, status, reason, locked=locked,
+                       fixable=self.fix_scope(view) if status is Status.FAIL and not locked
+                       else None)
+
+    def fix_scope(self, view: View) -> str | None:
+        """What a fix changes: ``meeting``, ``host`` (all the host's meetings), or None
+        when the API cannot fix it. A host rule whose host setting is already right
+        only needs this meeting mended (``Fix.done_at_host``)."""
+        if self.fix is None:
+            return None
+        if self.kind == "host" and self.fix.done_at_host and self.fix.done_at_host(view):
+            return "meeting"
+        return self.kind
 
     def applies(self, level: str) -> bool:
         return self.level == "standard" or level == "strict"
@@ -197,20 +247,39 @@ def _encryption(view: View) -> tuple[Status, str]:
     return Status.FAIL, "encryption type not set to enhanced or end-to-end"
 
 
+def records_to_cloud(meeting: Mapping[str, Any]) -> bool:
+    return (meeting.get("settings") or {}).get("auto_recording") == "cloud"
+
+
+def link_has_passcode(meeting: Mapping[str, Any]) -> bool:
+    return "pwd=" in str(meeting.get("join_url") or "")
+
+
+def _link_setting_off(view: View) -> bool:
+    """The host no longer embeds passcodes in links; a link made before still may."""
+    return view.user("schedule_meeting.embed_password_in_join_link") is False
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         id="fresh-id", title="Fresh meeting ID",
         clause="Use a new user ID and password for each meeting; never the Personal Meeting ID.",
         exposed="create body `type`=2/8 and `settings.use_pmi`=false",
         check=_fresh_id, create={"use_pmi": False},
+        unfixable="a meeting ID cannot be changed: schedule a new meeting with SecureMeet, "
+                  "send its link instead and delete this one",
         lock_paths=("schedule_meeting.use_pmi_for_scheduled_meetings",),
+        where='Zoom → Meetings → (the meeting) → Edit → Meeting ID → Generate Automatically'
     ),
     Rule(
         id="passcode", title="Strong, fresh passcode",
         clause="Set a new, strong passcode for every meeting (CERT-In: 8+ characters, "
                "3 of 4 character classes).",
         exposed="create body `password` (Zoom: at most 10 of [A-Za-z0-9@-_*])",
-        check=_passcode, fix={"password": "<fresh>"},
+        check=_passcode,
+        fix=Fix(rotate=always, confirm_rotates=True,
+                hint="the new passcode comes to you privately; send it to invitees privately"),
+        where='Zoom → Meetings → (the meeting) → Edit → Security → Passcode'
     ),
     Rule(
         id="waiting-room", title="Waiting room on",
@@ -218,24 +287,29 @@ RULES: tuple[Rule, ...] = (
         exposed="`settings.waiting_room`", check=_setting(
             "waiting_room", True, "on: people wait until you admit them",
             "off: anyone with the link and passcode walks straight in"),
-        create={"waiting_room": True}, fix={"settings": {"waiting_room": True}},
+        create={"waiting_room": True}, fix=Fix({"settings": {"waiting_room": True}}),
         lock_paths=("meeting_security.waiting_room", "in_meeting.waiting_room"),
+        where='Zoom → Meetings → (the meeting) → Edit → Security → Waiting Room'
     ),
     Rule(
         id="no-join-before-host", title="No joining before the host",
         clause="Disable join before host.", exposed="`settings.join_before_host`",
         check=_setting("join_before_host", False, "nobody can start without you",
                        "participants can join before the host arrives"),
-        create={"join_before_host": False}, fix={"settings": {"join_before_host": False}},
+        create={"join_before_host": False}, fix=Fix({"settings": {"join_before_host": False}}),
         lock_paths=("schedule_meeting.join_before_host",),
+        where='Zoom → Meetings → (the meeting) → Edit → Options → '
+              'Allow participants to join before host'
     ),
     Rule(
         id="host-only-share", title="Only the host shares screen",
         clause="Allow screen sharing by the host only.",
         exposed="user settings `in_meeting.who_can_share_screen`=host (not per meeting)",
         check=_share, kind="host",
-        fix={"in_meeting": {"who_can_share_screen": "host"}},
+        fix=Fix({"in_meeting": {"who_can_share_screen": "host"}}),
         lock_paths=("in_meeting.screen_sharing",),
+        where='Zoom → Settings → Meeting → In Meeting (Basic) → Screen sharing → '
+              'Who can share? → Host Only'
     ),
     Rule(
         id="no-rejoin-removed", title="Removed people cannot rejoin",
@@ -244,6 +318,8 @@ RULES: tuple[Rule, ...] = (
         check=_rejoin, kind="manual",
         how="Zoom web portal → Settings → Meeting → In Meeting (Basic) → "
             "'Allow removed participants to rejoin' must be off.",
+        where='Zoom → Settings → Meeting → In Meeting (Basic) → '
+              'Allow removed participants to rejoin'
     ),
     Rule(
         id="no-file-transfer", title="File transfer off",
@@ -251,8 +327,9 @@ RULES: tuple[Rule, ...] = (
         exposed="user settings `in_meeting.file_transfer` (not per meeting)",
         check=_host_bool("in_meeting.file_transfer", False, "file transfer is off",
                          "participants can send files in the chat (host setting)"),
-        kind="host", fix={"in_meeting": {"file_transfer": False}},
+        kind="host", fix=Fix({"in_meeting": {"file_transfer": False}}),
         lock_paths=("in_meeting.file_transfer",),
+        where='Zoom → Settings → Meeting → In Meeting (Basic) → Send files via meeting chat'
     ),
     Rule(
         id="lock-when-joined", title="Lock once everyone is in",
@@ -262,13 +339,15 @@ RULES: tuple[Rule, ...] = (
         kind="duty",
         how="In the meeting: Security (shield icon) → Lock Meeting, once everyone expected "
             "has joined.",
+        where='in the meeting: Security → Lock Meeting'
     ),
     Rule(
         id="restrict-recording", title="Recording restricted",
         clause="Restrict recording.", exposed="`settings.auto_recording`=none",
         check=_recording, create={"auto_recording": "none"},
-        fix={"settings": {"auto_recording": "none"}},
+        fix=Fix({"settings": {"auto_recording": "none"}}),
         lock_paths=("recording.auto_recording",),
+        where='Zoom → Meetings → (the meeting) → Edit → Options → Automatically record meeting'
     ),
     Rule(
         id="end-for-all", title="End the meeting for all",
@@ -276,6 +355,7 @@ RULES: tuple[Rule, ...] = (
         exposed="`PUT /meetings/{id}/status {\"action\":\"end\"}`",
         check=_duty("when done: End → End Meeting for All (or the button below)"),
         kind="duty", how="End → End Meeting for All, or SecureMeet's 'End for all' button.",
+        where='in the meeting: End → End Meeting for All'
     ),
     # strict: hardening beyond the advisory (docs/POLICY.md gives the sources)
     Rule(
@@ -284,36 +364,46 @@ RULES: tuple[Rule, ...] = (
         check=_setting("meeting_authentication", True, "only signed-in Zoom users can join",
                        "anyone can join without signing in"),
         create={"meeting_authentication": True},
-        fix={"settings": {"meeting_authentication": True}},
+        fix=Fix({"settings": {"meeting_authentication": True}}),
         lock_paths=("schedule_meeting.meeting_authentication",),
+        where='Zoom → Meetings → (the meeting) → Edit → Security → Require authentication to join'
     ),
     Rule(
         id="encryption", title="Enhanced or end-to-end encryption", level="strict",
         clause="Use enhanced or end-to-end encryption.", exposed="`settings.encryption_type`",
         check=_encryption, create={"encryption_type": "enhanced_encryption"},
-        fix={"settings": {"encryption_type": "enhanced_encryption"}},
+        fix=Fix({"settings": {"encryption_type": "enhanced_encryption"}}),
+        where='Zoom → Meetings → (the meeting) → Edit → Options → Encryption'
     ),
     Rule(
         id="mute-on-entry", title="Mute on entry", level="strict",
         clause="Participants join muted.", exposed="`settings.mute_upon_entry`",
         check=_setting("mute_upon_entry", True, "participants join muted",
                        "participants join unmuted"),
-        create={"mute_upon_entry": True}, fix={"settings": {"mute_upon_entry": True}},
+        create={"mute_upon_entry": True}, fix=Fix({"settings": {"mute_upon_entry": True}}),
+        where='Zoom → Meetings → (the meeting) → Edit → Options → Mute participants upon entry'
     ),
     Rule(
         id="no-cloud-recording", title="No cloud recording", level="strict",
         clause="Keep recordings off Zoom's cloud.",
         exposed="`settings.auto_recording`; user settings `recording.cloud_recording`",
-        check=_cloud_recording, kind="host", fix={"recording": {"cloud_recording": False}},
+        check=_cloud_recording, kind="host", fix=Fix({"recording": {"cloud_recording": False}},
+                follow={"settings": {"auto_recording": "none"}}, follow_when=records_to_cloud,
+                follow_why="this meeting records to the cloud"),
         lock_paths=("recording.cloud_recording",),
+        where='Zoom → Settings → Recording → Cloud recording'
     ),
     Rule(
         id="passcode-not-in-link", title="Passcode not in the link", level="strict",
         clause="Send the passcode apart from the join link.",
         exposed="user settings `schedule_meeting.embed_password_in_join_link`",
         check=_link_without_passcode, kind="host",
-        fix={"schedule_meeting": {"embed_password_in_join_link": False}},
+        fix=Fix({"schedule_meeting": {"embed_password_in_join_link": False}},
+                rotate=link_has_passcode, done_at_host=_link_setting_off,
+                hint="a new passcode, and a link without it"),
         lock_paths=("schedule_meeting.embed_password_in_join_link",),
+        where='Zoom → Settings → Meeting → Security → '
+              'Embed passcode in invite link for one-click join'
     ),
 )
 
@@ -352,13 +442,15 @@ def failed(findings: tuple[Finding, ...]) -> tuple[str, ...]:
     return tuple(f.rule_id for f in findings if f.status is Status.FAIL)
 
 
-def checklist(findings: tuple[Finding, ...]) -> tuple[CheckItem, ...]:
-    """Findings as checklist items: enforced first, then failures, then the host's part."""
-    order = {Status.DONE: 0, Status.FAIL: 1, Status.UNKNOWN: 2, Status.MANUAL: 3,
-             Status.TODO: 4}
+def checklist(findings: tuple[Finding, ...], *,
+              todo: Callable[[Finding], str] | None = None) -> tuple[CheckItem, ...]:
+    """Findings as checklist items, in rule order (``Reply.groups`` orders them for
+    display). ``todo(finding)`` says what to do about one that is not a pass; without
+    it, a manual check says how to check by hand."""
     items = []
-    for f in sorted(findings, key=lambda f: order[f.status]):
+    for f in findings:
         rule = RULES_BY_ID[f.rule_id]
-        detail = rule.how if f.status is Status.MANUAL and rule.how else f.reason
+        extra = todo(f) if todo else (rule.how if f.status is Status.MANUAL else "")
+        detail = f"{f.reason}. To do: {extra}" if extra else f.reason
         items.append(CheckItem(rule.id, rule.title, f.status, detail, rule.clause))
     return tuple(items)

@@ -1,13 +1,26 @@
 """One platform-neutral answer: every front end renders this and nothing else.
 
 A ``Reply`` says *what* to show (title, facts, checklist, actions); Block Kit,
-Adaptive Cards and the terminal each decide *how*. Secrets are marked on the fact
-itself (``secret=True``) so a renderer for a public place can drop them, and
-``private`` says whether the reply may only go to the requester.
+Adaptive Cards and the terminal each decide *how*. It also owns two decisions no
+renderer should make on its own:
+
+- **What may be shown in public.** Secrets are marked on the fact itself
+  (``secret=True``), and a join link may carry its passcode (``?pwd=…``);
+  :meth:`Reply.public_copy` drops the one and strips the other everywhere (facts,
+  links, buttons, text), so a renderer for a shared place only renders.
+- **How the checklist is grouped.** :meth:`Reply.groups` orders and heads it the same
+  way for every platform.
+
+A button is an :class:`Action` that carries the command it runs, exactly as a user
+would type it (``fix 123 passcode confirm``): every press goes through the router and
+its access checks, like a typed command. :class:`Notice` is a message for someone other
+than the requester (the host, when an admin changed their meeting), delivered
+privately by the front door; it never carries a secret.
 """
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from enum import StrEnum
 
@@ -24,6 +37,12 @@ class Status(StrEnum):
     @property
     def mark(self) -> str:
         return {"done": "✓", "fail": "✗", "todo": "☐", "manual": "?", "unknown": "?"}[self.value]
+
+
+# The one order of a checklist, worst first; and its two headings.
+ORDER = (Status.FAIL, Status.UNKNOWN, Status.MANUAL, Status.DONE, Status.TODO)
+CHECKS_HEADING = "Security settings (as Zoom applied them)"
+DUTIES_HEADING = "Left to you, the host"
 
 
 @dataclass(frozen=True)
@@ -45,14 +64,29 @@ class CheckItem:
 
 @dataclass(frozen=True)
 class Action:
-    """A button. ``name`` is routed by the front end back to a command."""
+    """A button: ``command`` is what pressing it runs, as typed (``end 123``), or a
+    link (``url``). ``confirm`` is a question asked before the press is sent."""
 
-    name: str  # end | audit | fix | rotate | calendar
     label: str
-    value: str  # meeting id (plus rule id for fix: "123:waiting-room")
+    command: str = ""
     style: str | None = None  # primary | danger
-    confirm: str | None = None  # a confirmation question before acting
-    url: str | None = None  # a link button instead of a callback
+    confirm: str | None = None
+    url: str | None = None
+
+    @property
+    def verb(self) -> str:
+        """The command word (``fix``), for action ids and metrics; ``link`` for a link."""
+        return self.command.split(" ", 1)[0].lower() if self.command else "link"
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A private message to another person about what the requester did (the host,
+    when an admin ended their meeting). ``to`` is an email or a chat user id.
+    Delivered best effort; never a secret in it."""
+
+    to: str
+    reply: Reply
 
 
 @dataclass(frozen=True)
@@ -68,14 +102,32 @@ class Reply:
     sandbox: bool = False
     attachments: tuple[tuple[str, str, bytes], ...] = field(default=(), repr=False)
     # (filename, mime type, content): an .ics, a CSV, a chart
+    notices: tuple[Notice, ...] = field(default=(), repr=False)
 
     def public_copy(self) -> Reply:
-        """The same reply with every secret fact removed, for a shared channel."""
-        return replace(self, facts=tuple(f for f in self.facts if not f.secret), private=False)
+        """The same reply for a place others can read: no secret fact, and no link,
+        button or text carrying a passcode (``?pwd=…`` stripped)."""
+        facts = tuple(replace(f, value=strip_secret_query(f.value),
+                              url=strip_secret_query(f.url) if f.url else f.url)
+                      for f in self.facts if not f.secret)
+        actions = tuple(replace(a, url=strip_secret_query(a.url)) if a.url else a
+                        for a in self.actions)
+        return replace(self, title=strip_secret_query(self.title),
+                       text=strip_secret_query(self.text), facts=facts, actions=actions,
+                       notes=tuple(strip_secret_query(n) for n in self.notes), private=False)
 
     @property
     def has_secret(self) -> bool:
         return any(f.secret for f in self.facts)
+
+    def groups(self) -> list[tuple[str, tuple[CheckItem, ...]]]:
+        """The checklist as (heading, items): what Zoom applied, worst first, then the
+        host's duties. Empty groups are left out."""
+        ordered = sorted(self.checklist, key=lambda item: ORDER.index(item.status))
+        checks = tuple(i for i in ordered if i.status is not Status.TODO)
+        duties = tuple(i for i in ordered if i.status is Status.TODO)
+        return [(h, items) for h, items in ((CHECKS_HEADING, checks),
+                                             (DUTIES_HEADING, duties)) if items]
 
     def plain_text(self) -> str:
         """A one-screen text version: Slack's fallback ``text``, logs never get it."""
@@ -89,13 +141,34 @@ class Reply:
         return "\n".join(lines)
 
 
-def error_reply(message: str, *, examples: tuple[str, ...] = (), sandbox: bool = False) -> Reply:
-    """The one shape every user-facing error takes: what was wrong, then what works."""
+_SECRET_QUERY = re.compile(r"(https?://[^\s<>|?#]+)\?[^\s<>|#]*?\bpwd=[^\s<>|]*", re.I)
+
+
+def strip_secret_query(text: str) -> str:
+    """Every link in ``text`` whose query carries a passcode (``pwd=``), without its
+    query: ``https://zoom.us/j/1?pwd=x`` → ``https://zoom.us/j/1``."""
+    return _SECRET_QUERY.sub(r"\1", text) if "pwd=" in text.lower() else text
+
+
+def error_reply(message: str, *, examples: tuple[str, ...] = (), sandbox: bool = False,
+                choices: tuple[Action, ...] = ()) -> Reply:
+    """The one shape every user-facing error takes: what was wrong, then what works.
+    ``choices`` are buttons that run a corrected command (the readings of an
+    ambiguous time)."""
     head, rest = _split_first_sentence(message)
     lines = [rest] if rest else []
     if examples:
         lines.append("Try: " + " · ".join(f"`/securemeet {e}`" for e in examples))
-    return Reply(title="⚠️ " + head, text="\n".join(lines), error=True, sandbox=sandbox)
+    return Reply(title="⚠️ " + head, text="\n".join(lines), actions=choices, error=True,
+                 sandbox=sandbox)
+
+
+def unexpected_error(ref: str, *, sandbox: bool = False) -> Reply:
+    """What the user sees when something failed that is not their doing: the only
+    wording of it. ``ref`` is in the log line that has the details."""
+    return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
+                       "changed; please try again, and quote the ref if it persists.",
+                       sandbox=sandbox)
 
 
 def _split_first_sentence(message: str) -> tuple[str, str]:

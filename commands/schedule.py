@@ -275,9 +275,6 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
         Fact("Meeting ID", format_meeting_id(meeting_id)),
         Fact("Passcode", code, secret=True),
     ]
-    checklist = policy.checklist(done.findings)
-    enforced = tuple(c for c in checklist if c.status is not Status.TODO)
-    duties = tuple(c for c in checklist if c.status is Status.TODO)
     notes = [policy_note(ctx.policy_level)]
     if done.overridden:
         notes.insert(0, "⚠️ Your Zoom account's locked settings overrode: "
@@ -287,7 +284,7 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
     title = f"🔒 {meeting.get('topic') or DEFAULT_TOPIC}"
     text = headline(done.findings, who)
     return Reply(title=title, text=text, facts=tuple(facts),
-                 checklist=enforced + HOST_DUTIES + duties,
+                 checklist=HOST_DUTIES + policy.checklist(done.findings),
                  actions=meeting_actions(meeting_id, done.findings, who), notes=tuple(notes),
                  private=True, sandbox=ctx.sandbox)
 
@@ -315,10 +312,10 @@ def headline(findings: tuple[policy.Finding, ...], who: Requester) -> str:
 def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
                     who: Requester | None = None) -> tuple[Action, ...]:
     actions = [
-        Action("end", "End meeting for all", str(meeting_id), style="danger",
+        Action("End meeting for all", f"end {meeting_id}", style="danger",
                confirm="End this meeting for everyone in it?"),
-        Action("audit", "Audit", str(meeting_id)),
-        Action("calendar", "Add to calendar", str(meeting_id)),
+        Action("Audit", f"audit {meeting_id}"),
+        Action("Add to calendar", f"calendar {meeting_id}"),
     ]
     actions += fix_actions(meeting_id, findings, who)  # host-wide fixes: admins only
     return tuple(actions)

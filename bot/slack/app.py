@@ -55,7 +55,7 @@ from bot.slack import blocks
 from bot.slack.ackfirst import AckFirst
 from bot.slack.home import LOOKBACK, home_view
 from bot.slack.people import People, user_key
-from commands import calendar, router
+from commands import router
 from commands.context import Requester
 from commands.errors import UserError
 from commands.reply import Reply, error_reply
@@ -231,8 +231,9 @@ class SlackBot:
         user = body.get("user") or {}
         team = user.get("team_id") or (body.get("team") or {}).get("id") or ""
         response_url = body.get("response_url")
-        name = blocks.parse_action_id(str(action.get("action_id") or ""))
-        value = str(action.get("value") or "")
+        command = blocks.command_of(str(action.get("action_id") or ""),
+                                    str(action.get("value") or ""))
+        name = command.split(" ", 1)[0] if command else ""
         user_id = str(user.get("id"))
         async with answering(self.services.store, f"slack:action:{secrets.token_hex(8)}",
                              requester=user_key(str(team), user_id), platform="slack",
@@ -243,27 +244,19 @@ class SlackBot:
                 await self.deliver(error_reply(exc.message), who=None, user_id=user_id,
                                    response_url=response_url)
                 return
-            reply = await run_blocking(self.act, who, name or "", value)
+            reply = await run_blocking(self.act, who, command)
             ended = name == "end" and not reply.error
             await self.deliver(reply, who=who, user_id=user_id, response_url=response_url,
                                replace_original=ended)
         if ended and not response_url:  # clicked in the Home tab: refresh it
             await self._publish(str(team), user_id)
 
-    def act(self, who: Requester, name: str, value: str) -> Reply:
+    def act(self, who: Requester, command: str | None) -> Reply:
         """Run a button's command (blocking: called on the pool). Never raises."""
-        ctx = self.ctx
-        if name == "end":
-            return router.dispatch(ctx, who, f"end {value}")
-        if name == "calendar":
-            return run_guarded(calendar.run, ctx, who, value, sandbox=ctx.sandbox)
-        if name in ("audit", "fix"):
-            args = value.replace(":", " ") if name == "fix" else value
-            if name not in router.COMMANDS:
-                return error_reply(f"{name.capitalize()} is not available yet in this "
-                                   "version of SecureMeet.", sandbox=ctx.sandbox)
-            return router.dispatch(ctx, who, f"{name} {args}")
-        return error_reply("That button is not one SecureMeet knows.", sandbox=ctx.sandbox)
+        if not command:
+            return error_reply("That button is not one SecureMeet knows.",
+                               sandbox=self.ctx.sandbox)
+        return router.dispatch(self.ctx, who, command)
 
     async def _home(self, body: dict[str, Any], event: dict[str, Any]) -> None:
         if event.get("tab", "home") != "home":
@@ -354,16 +347,3 @@ def ephemeral_body(reply: Reply) -> dict[str, Any]:
     """Keyword arguments for Bolt's ``ack()``: an ephemeral message."""
     message = blocks.render(reply)
     return {"text": message["text"], "blocks": message["blocks"], "response_type": "ephemeral"}
-
-
-def run_guarded(run: Any, ctx: Any, who: Requester, text: str, *, sandbox: bool) -> Reply:
-    """A command outside the router's registry, with the router's error mapping."""
-    try:
-        return run(ctx, who, text)
-    except UserError as exc:
-        return error_reply(exc.message, examples=exc.examples, sandbox=sandbox)
-    except Exception:
-        ref = secrets.token_hex(4)
-        log.exception("command failed (ref %s)", ref)
-        return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
-                           "changed; please try again.", sandbox=sandbox)

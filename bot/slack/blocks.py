@@ -9,7 +9,8 @@ Slack's limits are enforced here by cutting, never by failing: 50 blocks per mes
 of at most 2000 characters per section, 75 characters of button text, 255 for an
 ``action_id``, 2000 for a button ``value``, 10 elements in a context block.
 
-Secrets: ``render(reply, public=True)`` drops every secret fact (the passcode), and the
+Secrets: ``render(reply, public=True)`` renders ``Reply.public_copy()`` (no secret fact,
+no ``?pwd=`` in any link), and the
 fallback ``text`` (what notifications and previews show) never carries one, even for
 a private reply: the passcode is shown only inside the private message's blocks.
 """
@@ -18,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.reply import Action, CheckItem, Fact, Reply
 
 Block = dict[str, Any]
 
@@ -38,10 +39,9 @@ MAX_FALLBACK = 3000
 MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_TEXT = 300
 
-ACTION_PREFIX = "securemeet"  # action_id = "securemeet:<name>:<index>"
+LEGACY_VERBS = ("end", "audit", "fix", "calendar")  # what buttons did before they carried commands
+ACTION_PREFIX = "securemeet"  # action_id = "securemeet:<verb>:<index>"; value = the command
 
-_DUTY_HEADING = "*Left to you, the host*"
-_ENFORCED_HEADING = "*Security settings* (as Zoom applied them)"
 
 
 def cut(text: str, limit: int) -> str:
@@ -64,7 +64,7 @@ def render(reply: Reply, *, public: bool = False, max_blocks: int = MAX_BLOCKS) 
     if reply.facts:
         blocks += fact_sections(reply.facts)
     if reply.checklist:
-        blocks += checklist_sections(reply.checklist)
+        blocks += checklist_sections(reply)
     tail: list[Block] = []
     if reply.actions:
         tail += actions_blocks(reply.actions)
@@ -134,14 +134,10 @@ def check_line(item: CheckItem) -> str:
     return f"{item.status.mark} *{escape(item.title)}*{detail}"
 
 
-def checklist_sections(items: tuple[CheckItem, ...]) -> list[Block]:
-    enforced = [i for i in items if i.status is not Status.TODO]
-    duties = [i for i in items if i.status is Status.TODO]
+def checklist_sections(reply: Reply) -> list[Block]:
     blocks: list[Block] = []
-    if enforced:
-        blocks += sections("\n".join([_ENFORCED_HEADING] + [check_line(i) for i in enforced]))
-    if duties:
-        blocks += sections("\n".join([_DUTY_HEADING] + [check_line(i) for i in duties]))
+    for title, group in reply.groups():
+        blocks += sections("\n".join([f"*{escape(title)}*"] + [check_line(i) for i in group]))
     return blocks
 
 
@@ -157,12 +153,27 @@ def parse_action_id(value: str) -> str | None:
     return None
 
 
+def command_of(action_id_: str, value: str) -> str | None:
+    """The command a pressed button runs: its ``value``. Buttons sent before they carried
+    their command had ``value="123:waiting-room"`` and the verb in the action id; those
+    still work. ``None`` for a button that is not SecureMeet's."""
+    verb = parse_action_id(action_id_)
+    if verb is None or not value.strip() or len(value) > MAX_VALUE:
+        return None
+    value = " ".join(value.split())
+    if value.split(" ", 1)[0].lower() == verb:
+        return value
+    if verb in LEGACY_VERBS:
+        return f"{verb} {value.replace(':', ' ')}"
+    return None
+
+
 def button(action: Action, index: int) -> Block:
     element: Block = {
         "type": "button",
         "text": {"type": "plain_text", "text": cut(action.label, MAX_BUTTON_TEXT), "emoji": True},
-        "action_id": action_id(action.name, index),
-        "value": action.value[:MAX_VALUE],
+        "action_id": action_id(action.verb, index),
+        "value": action.command[:MAX_VALUE],
     }
     if action.style in ("primary", "danger"):
         element["style"] = action.style

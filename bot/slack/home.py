@@ -58,10 +58,10 @@ def meeting_blocks(record: MeetingRecord, tz: str, index: int) -> list[dict[str,
             + (" · repeats " + record.recurrence if record.recurrence else "")
             + f"\n{status}\n*Left to do:* " + " · ".join(duties()))
     buttons = (
-        Action("end", "End meeting for all", str(record.meeting_id), style="danger",
+        Action("End meeting for all", f"end {record.meeting_id}", style="danger",
                confirm="End this meeting for everyone in it?"),
-        Action("audit", "Audit", str(record.meeting_id)),
-        Action("calendar", "Add to calendar", str(record.meeting_id)),
+        Action("Audit", f"audit {record.meeting_id}"),
+        Action("Add to calendar", f"calendar {record.meeting_id}"),
     )
     block = {"type": "section", "block_id": f"meeting-{record.meeting_id}", "text": mrkdwn(text)}
     actions = actions_blocks(buttons)

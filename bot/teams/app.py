@@ -51,7 +51,7 @@ from bot.inflight import answering
 from bot.pool import run_blocking
 from bot.teams import cards
 from bot.teams.people import People, user_key
-from commands import calendar, router
+from commands import router
 from commands.context import Requester
 from commands.errors import UserError
 from commands.records import TeamsConversation
@@ -256,9 +256,9 @@ class TeamsBot:
     async def on_message(self, ctx: ActivityContext[Any]) -> None:
         if not self.ours(ctx.activity):
             return
-        pressed = cards.action_from(ctx.activity.value)
+        pressed = cards.command_from(ctx.activity.value)
         if pressed is not None:  # Action.Submit (the fallback) arrives as a message
-            self.spawn(self._action(ctx, *pressed))
+            self.spawn(self._action(ctx, pressed))
         else:
             self.spawn(self._command(ctx, command_text(ctx.activity)))
 
@@ -268,11 +268,8 @@ class TeamsBot:
             return AdaptiveCardActionMessageResponse(value="Not available here.")
         value = ctx.activity.value
         action = getattr(value, "action", None)
-        pressed = cards.action_from(getattr(action, "data", None))
-        if pressed is None:
-            return AdaptiveCardActionMessageResponse(value="That button is not one "
-                                                     "SecureMeet knows.")
-        self.spawn(self._action(ctx, *pressed))
+        pressed = cards.command_from(getattr(action, "data", None))
+        self.spawn(self._action(ctx, pressed or ""))
         return AdaptiveCardActionMessageResponse(value=WORKING)
 
     async def on_conversation_update(self, ctx: ActivityContext[Any]) -> None:
@@ -320,12 +317,15 @@ class TeamsBot:
         await self._answer(ctx, router.split(text)[0],
                            lambda who: router.dispatch(self.ctx, who, text))
 
-    async def _action(self, ctx: ActivityContext[Any], name: str, value: str) -> None:
+    async def _action(self, ctx: ActivityContext[Any], command: str) -> None:
         activity = ctx.activity
         if not await self.first_time(activity):
             return
         await self.remember(activity)
-        await self._answer(ctx, name or "button", lambda who: self.act(who, name, value))
+        await self._answer(ctx, command.split(" ", 1)[0] or "button",
+                           lambda who: router.dispatch(self.ctx, who, command) if command
+                           else error_reply("That button is not one SecureMeet knows.",
+                                            sandbox=self.ctx.sandbox))
 
     async def _answer(self, ctx: ActivityContext[Any], command: str,
                       work: Callable[[Requester], Reply]) -> None:
@@ -341,18 +341,6 @@ class TeamsBot:
                 await self.deliver(ctx, error_reply(exc.message, sandbox=self.ctx.sandbox))
                 return
             await self.deliver(ctx, await run_blocking(work, who), who=who)
-
-    def act(self, who: Requester, name: str, value: str) -> Reply:
-        """Run a button's command (blocking: called on the pool). Never raises."""
-        ctx = self.ctx
-        if name == "end":
-            return router.dispatch(ctx, who, f"end {value}")
-        if name == "calendar":
-            return _guarded_command(calendar.run, ctx, who, value)
-        if name in ("audit", "fix") and name in router.COMMANDS:
-            args = value.replace(":", " ") if name == "fix" else value
-            return router.dispatch(ctx, who, f"{name} {args}")
-        return error_reply("That button is not one SecureMeet knows.", sandbox=ctx.sandbox)
 
     @staticmethod
     def request_key(activity: Any) -> str:
@@ -392,7 +380,7 @@ class TeamsBot:
             return
         sent = await self.send_private(ctx, reply)
         note = PRIVATE_NOTE if sent else PRIVATE_FAILED
-        public = cards.shareable(reply)
+        public = reply.public_copy()
         public = replace(public, notes=(note, *public.notes))
         await ctx.send(message_input(public, public=True))
 
@@ -441,16 +429,3 @@ def message_input(reply: Reply, *, public: bool = False) -> MessageActivityInput
                               content_url=a.get("contentUrl"), name=a.get("name"))
                    for a in payload["attachments"]]
     return MessageActivityInput(summary=payload["summary"], attachments=attachments)
-
-
-def _guarded_command(run: Any, ctx: Any, who: Requester, text: str) -> Reply:
-    """A command outside the router's registry, with the router's error mapping."""
-    try:
-        return run(ctx, who, text)
-    except UserError as exc:
-        return error_reply(exc.message, examples=exc.examples, sandbox=ctx.sandbox)
-    except Exception:
-        ref = secrets.token_hex(4)
-        log.exception("command failed (ref %s)", ref)
-        return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
-                           "changed; please try again.", sandbox=ctx.sandbox)

@@ -9,8 +9,8 @@ item under two headings, and the notes in small subtle text. Card actions:
 - a ``Reply`` action → ``Action.Execute`` (Universal Actions: Teams sends an
   ``adaptiveCard/action`` invoke) with an ``Action.Submit`` fallback for clients that
   lack it (that arrives as a message whose ``value`` is the data). Both carry the
-  same data, ``{"action": name, "value": value}``, so the bot routes either the same
-  way (:func:`action_from`);
+  same data, ``{"command": "<the command the button runs>"}``, so the bot routes
+  either the same way (:func:`command_from`);
 - an action with a ``confirm`` question → ``Action.ShowCard``: pressing it unfolds a
   small card with the question and a "Yes, …" button that carries the data. Adaptive
   Cards have no confirmation dialog; this is the nearest thing, and nothing is sent
@@ -23,8 +23,8 @@ and values. Values that come from data (a passcode is drawn from ``[A-Za-z0-9@-_
 so ``a*b*c`` would lose its asterisks to italics) are escaped with backslashes
 (:func:`md_escape`); SecureMeet's own prose is passed as written.
 
-Secrets: ``render(reply, public=True)`` drops every secret fact and the ``?pwd=`` of any
-join link (:func:`shareable`), and the card's
+Secrets: ``render(reply, public=True)`` renders ``Reply.public_copy()`` (no secret fact,
+no ``?pwd=`` in any link), and the card's
 ``fallbackText`` and the activity ``summary`` (what notifications and previews show)
 never carry one, even for a private card.
 """
@@ -34,7 +34,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-from dataclasses import replace
 from typing import Any
 from urllib.parse import quote
 
@@ -58,8 +57,6 @@ MAX_INLINE_TEXT = 6000  # an .ics is ~1 KB; a long CSV belongs in a file
 MAX_INLINE_IMAGE = 60_000  # base64 bytes of an inline image (the stats chart)
 
 COMMAND_PREFIX = "@SecureMeet "  # how a Teams user addresses the bot in a channel
-ENFORCED_HEADING = "Security settings (as Zoom applied them)"
-DUTY_HEADING = "Left to you, the host"
 SANDBOX_NOTE = "🧪 Sandbox mode: answered by SecureMeet's built-in Zoom emulator."
 
 _COLORS = {Status.DONE: "good", Status.FAIL: "attention", Status.UNKNOWN: "warning"}
@@ -89,15 +86,15 @@ def teams_words(text: str) -> str:
 
 
 def render(reply: Reply, *, public: bool = False) -> Card:
-    """The Adaptive Card for ``reply``; ``public`` drops secrets (:func:`shareable`)."""
+    """The Adaptive Card for ``reply``; ``public`` drops secrets (``Reply.public_copy``)."""
     if public:
-        reply = shareable(reply)
+        reply = reply.public_copy()
     body: list[Card] = [heading(reply)]
     if reply.text:
         body.append(text_block(teams_words(reply.text)))
     if reply.facts:
         body.append(fact_set(reply.facts))
-    body += checklist_blocks(reply.checklist)
+    body += checklist_blocks(reply)
     body += file_blocks(reply)
     tail = notes_blocks(reply)
     card: Card = {
@@ -113,28 +110,6 @@ def render(reply: Reply, *, public: bool = False) -> Card:
     return fit(card, len(tail))
 
 
-def shareable(reply: Reply) -> Reply:
-    """What may be shown in a channel: no secret fact, and no join link that carries the
-    passcode (Zoom's ``?pwd=…`` lets anyone holding the link in without typing it)."""
-    public = reply.public_copy()
-    facts = tuple(_without_pwd(f) for f in public.facts)
-    actions = tuple(replace(a, url=_strip_query(a.url)) if a.url and "pwd=" in a.url else a
-                    for a in public.actions)
-    return replace(public, facts=facts, actions=actions)
-
-
-def _without_pwd(fact: Fact) -> Fact:
-    if "pwd=" not in fact.value and "pwd=" not in (fact.url or ""):
-        return fact
-    url = _strip_query(fact.url) if fact.url else None
-    value = _strip_query(fact.value) if "pwd=" in fact.value else fact.value
-    return replace(fact, value=value, url=url)
-
-
-def _strip_query(url: str) -> str:
-    return url.split("#", 1)[0].split("?", 1)[0].strip()
-
-
 def attachment(reply: Reply, *, public: bool = False) -> dict[str, Any]:
     """A Bot Framework attachment carrying the card."""
     return {"contentType": CONTENT_TYPE, "content": render(reply, public=public)}
@@ -148,7 +123,7 @@ def message(reply: Reply, *, public: bool = False) -> dict[str, Any]:
 
 def fallback_text(reply: Reply) -> str:
     """Notification/preview text: the reply's plain text without secrets."""
-    return cut(teams_words(shareable(reply).plain_text()), MAX_FALLBACK)
+    return cut(teams_words(reply.public_copy().plain_text()), MAX_FALLBACK)
 
 
 def summary(reply: Reply) -> str:
@@ -194,15 +169,11 @@ def check_block(item: CheckItem) -> Card:
     return text_block(check_text(item), color=_COLORS.get(item.status), spacing="small")
 
 
-def checklist_blocks(items: tuple[CheckItem, ...]) -> list[Card]:
-    enforced = [i for i in items if i.status is not Status.TODO]
-    duties = [i for i in items if i.status is Status.TODO]
+def checklist_blocks(reply: Reply) -> list[Card]:
     blocks: list[Card] = []
-    for title, group in ((ENFORCED_HEADING, enforced), (DUTY_HEADING, duties)):
-        if group:
-            blocks.append(text_block(title, weight="bolder", separator=True,
-                                     spacing="medium"))
-            blocks += [check_block(i) for i in group]
+    for title, group in reply.groups():
+        blocks.append(text_block(title, weight="bolder", separator=True, spacing="medium"))
+        blocks += [check_block(i) for i in group]
     return blocks
 
 
@@ -259,14 +230,14 @@ def notes_blocks(reply: Reply) -> list[Card]:
 
 # actions ------------------------------------------------------------------------------
 def action_data(action: Action) -> dict[str, str]:
-    return {"action": action.name, "value": action.value}
+    return {"command": action.command}
 
 
 def execute(action: Action, title: str | None = None) -> Card:
     """``Action.Execute`` with an ``Action.Submit`` fallback carrying the same data."""
     label = cut(title or action.label, MAX_BUTTON_TEXT)
     data = action_data(action)
-    element: Card = {"type": "Action.Execute", "title": label, "verb": action.name,
+    element: Card = {"type": "Action.Execute", "title": label, "verb": action.verb,
                      "data": data,
                      "fallback": {"type": "Action.Submit", "title": label, "data": data}}
     style = _style(action)
@@ -310,14 +281,24 @@ def _style(action: Action) -> str | None:
     return {"primary": "positive", "danger": "destructive"}.get(action.style or "")
 
 
-def action_from(data: Any) -> tuple[str, str] | None:
-    """``(name, value)`` from a card action's data (Execute or Submit), else ``None``."""
+MAX_COMMAND = 500  # the router's own limit on a command's text
+LEGACY_VERBS = ("end", "audit", "fix", "calendar")  # what buttons did before they carried commands
+
+
+def command_from(data: Any) -> str | None:
+    """The command a card button runs, from its data (Execute or Submit), else ``None``.
+
+    Cards sent before buttons carried their command had ``{"action": name, "value":
+    value}`` (``fix`` with ``"123:waiting-room"``); those still work."""
     if not isinstance(data, dict):
         return None
+    command = data.get("command")
+    if isinstance(command, str) and command.strip() and len(command) <= MAX_COMMAND:
+        return " ".join(command.split())
     name, value = data.get("action"), data.get("value")
-    if not isinstance(name, str) or not name or not isinstance(value, str):
-        return None
-    return name, value
+    if name in LEGACY_VERBS and isinstance(value, str) and len(value) <= MAX_COMMAND:
+        return f"{name} {value.replace(':', ' ')}".strip()
+    return None
 
 
 # size ---------------------------------------------------------------------------------

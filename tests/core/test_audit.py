@@ -167,7 +167,7 @@ def test_a_meeting_on_the_hosts_pmi_fails_fresh_id(app, zoom, zoom_client):
     reply = say(app, host, f"audit {meeting_id}")
     assert statuses(reply)["fresh-id"] is Status.FAIL
     assert "Personal Meeting ID" in item(reply, "fresh-id").detail
-    assert not any(a.value.endswith(":fresh-id") for a in reply.actions)  # no fix for an ID
+    assert not any(a.command.endswith(" fresh-id") for a in reply.actions)  # no fix for an ID
 
 
 def test_a_compliant_meeting(app, zoom, zoom_client):
@@ -175,7 +175,7 @@ def test_a_compliant_meeting(app, zoom, zoom_client):
                                                  "file_transfer": False}})
     reply = say(app, host, f"audit {create(zoom_client)}")
     assert reply.text.startswith("✓ Meets the standard policy")
-    assert [a.name for a in reply.actions] == ["audit"]  # nothing to fix
+    assert [a.verb for a in reply.actions] == ["audit"]  # nothing to fix
 
 
 def test_unreadable_host_settings_are_unknown(app, zoom, zoom_client):
@@ -254,9 +254,9 @@ def test_a_meeting_fix_changes_zoom_and_the_reaudit_passes(app, zoom, zoom_clien
                                                            settings, field, value):
     meeting_id = create(zoom_client, settings=settings)
     before = say(app, host, f"audit {meeting_id}")
-    button = next(a for a in before.actions if a.name == "fix" and a.value.endswith(rule_id))
-    assert button.value == f"{meeting_id}:{rule_id}" and button.confirm is None
-    reply = say(app, host, f"fix {button.value}")  # as a front end routes the button
+    button = next(a for a in before.actions if a.verb == "fix" and a.command.endswith(rule_id))
+    assert button.command == f"fix {meeting_id} {rule_id}" and button.confirm is None
+    reply = say(app, host, button.command)  # as a front end routes the button
     assert zoom.meetings[meeting_id]["settings"][field] == value
     assert reply.title.startswith("🔧 Fixed") and statuses(reply)[rule_id] is Status.DONE
     fixes = app.store.events(kinds=["fix"])
@@ -311,7 +311,7 @@ def test_a_host_setting_fix_is_refused_to_a_non_admin(app, zoom, zoom_client):
     meeting_id = create(zoom_client)
     audit_reply = say(app, host, f"audit {meeting_id}")
     assert statuses(audit_reply)["no-file-transfer"] is Status.FAIL
-    assert not any(a.value.startswith(f"{meeting_id}:no-file-transfer")
+    assert not any(a.command.startswith(f"fix {meeting_id} no-file-transfer")
                    for a in audit_reply.actions)  # no button the host cannot use
     for text in (f"fix {meeting_id} no-file-transfer", f"fix {meeting_id} no-file-transfer "
                  "confirm"):
@@ -325,13 +325,13 @@ def test_a_host_setting_fix_is_refused_to_a_non_admin(app, zoom, zoom_client):
 def test_a_host_setting_fix_by_an_admin_after_confirmation(app, zoom, zoom_client):
     meeting_id = create(zoom_client)
     audit_reply = say(app, admin, f"audit {meeting_id}")
-    button = next(a for a in audit_reply.actions if ":no-file-transfer" in a.value)
-    assert button.confirm and button.value == f"{meeting_id}:no-file-transfer:confirm"
+    button = next(a for a in audit_reply.actions if " no-file-transfer" in a.command)
+    assert button.confirm and button.command == f"fix {meeting_id} no-file-transfer confirm"
     asked = say(app, admin, f"fix {meeting_id} no-file-transfer")  # typed, no confirm
     assert not asked.error and asked.title.startswith("Confirm")
     assert zoom_client.get_user_settings(HOST)["in_meeting"]["file_transfer"] is True
     assert "confirm" in asked.text and asked.actions[0].confirm
-    reply = say(app, admin, f"fix {button.value}")
+    reply = say(app, admin, button.command)
     assert zoom_client.get_user_settings(HOST)["in_meeting"]["file_transfer"] is False
     assert statuses(reply)["no-file-transfer"] is Status.DONE
     reply = say(app, admin, f"fix {meeting_id} host-only-share confirm")
@@ -380,8 +380,8 @@ def test_a_locked_setting_is_reported_and_not_offered(app, zoom, zoom_client):
     for rule_id in ("no-file-transfer", "no-join-before-host"):
         found = item(reply, rule_id)
         assert found.status is Status.FAIL and "locked" in found.detail
-        assert not any(a.value.startswith(f"{meeting_id}:{rule_id}") for a in reply.actions)
-    assert any(a.value == f"{meeting_id}:waiting-room" for a in reply.actions)
+        assert not any(a.command.startswith(f"fix {meeting_id} {rule_id}") for a in reply.actions)
+    assert any(a.command == f"fix {meeting_id} waiting-room" for a in reply.actions)
     fixed = say(app, admin, f"fix {meeting_id} no-file-transfer confirm")
     assert fixed.title.startswith("🔒 Locked") and "changed nothing" in fixed.text
     assert zoom_client.get_user_settings(HOST)["in_meeting"]["file_transfer"] is True
@@ -479,11 +479,11 @@ def test_audit_mine_lists_upcoming_meetings_worst_first(app, zoom, zoom_client):
     assert [i.status for i in reply.checklist] == [Status.FAIL, Status.FAIL, Status.DONE]
     assert reply.checklist[0].detail.startswith("4 failed")
     assert "2 of 3" in reply.text and reply.notes[-1].startswith("Policy: standard")
-    audits = [a for a in reply.actions if a.name == "audit"]
-    assert [a.value for a in audits] == [str(three), str(one)]
-    assert any(a.name == "fix" and a.value.startswith(f"{three}:") for a in reply.actions)
-    assert "Not mine" not in rendered(reply) and str(good) not in {a.value for a in
-                                                                  reply.actions}
+    audits = [a for a in reply.actions if a.verb == "audit"]
+    assert [a.command for a in audits] == [f"audit {three}", f"audit {one}"]
+    assert any(a.command.startswith(f"fix {three} ") for a in reply.actions)
+    assert "Not mine" not in rendered(reply)
+    assert not any(str(good) in a.command for a in reply.actions)
     recorded = app.store.events(kinds=["audit"])
     assert len(recorded) == 3 and {e.data["trigger"] for e in recorded} == {"mine"}
 

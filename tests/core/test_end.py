@@ -21,7 +21,7 @@ def app(tmp_path, zoom_client):
 
 def made(app, text: str) -> int:
     reply = router.dispatch(app.ctx, host, text)
-    return int(next(a.value for a in reply.actions if a.name == "end"))
+    return int(next(a.command.split()[1] for a in reply.actions if a.verb == "end"))
 
 
 def test_a_meeting_that_has_not_started_is_not_running(app, zoom):

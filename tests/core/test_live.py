@@ -245,12 +245,11 @@ def test_nudge_texts():
     left = reply_for("host_left", in_count=3)
     assert "still running — End meeting for all" in left.title
     (end,) = left.actions
-    assert (end.name, end.value, end.style) == ("end", str(MID), "danger") and end.confirm
+    assert (end.command, end.style) == (f"end {MID}", "danger") and end.confirm
     risk = reply_for("risk", where="Twitter")
     assert "posted on Twitter" in risk.text
     (rotate,) = risk.actions
-    assert (rotate.name, rotate.label, rotate.value) == ("fix", "Rotate passcode",
-                                                        f"{MID}:passcode:confirm")
+    assert (rotate.label, rotate.command) == ("Rotate passcode", f"fix {MID} passcode confirm")
     for reply in (waiting, lock, left, risk):
         assert "Budget review (857 4606 5432)" in [f.value for f in reply.facts]
         assert not reply.has_secret

@@ -518,7 +518,7 @@ def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_cl
         second = router.dispatch(app.ctx, other, "next tue 10:30 for 1h Design sync")
         assert not first.error and not second.error, (first, second)
         assert router.dispatch(app.ctx, host, "whenever suits blah").error
-        meeting_id = next(a.value for a in first.actions if a.name == "end")
+        meeting_id = next(a.command.split()[1] for a in first.actions if a.verb == "end")
         zoom.start_meeting(int(meeting_id))  # the host is in it: there is something to end
         assert not router.dispatch(app.ctx, host, f"end {meeting_id}").error
         refused = router.dispatch(app.ctx, host, "stats")
@@ -528,8 +528,8 @@ def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_cl
         data = stats.as_json(stats.compute(app.store, "7d", now=app.ctx.now()))
         assert data["meetings_created"] == 2 and data["distinct_hosts"] == 2
         assert data["by_platform"] == {"slack": 1, "teams": 1, "console": 0}
-        records = [app.store.get_meeting(int(next(a.value for a in r.actions
-                                                  if a.name == "end"))) for r in (first, second)]
+        records = [app.store.get_meeting(int(next(a.command.split()[1] for a in r.actions
+                                                  if a.verb == "end"))) for r in (first, second)]
         failing: dict[str, int] = {}
         for record in records:  # as each meeting was judged when Zoom gave it back
             for rule in record.failed_rules:

@@ -331,7 +331,7 @@ def meeting_id_in(message: dict[str, Any]) -> int | None:
     for block in message.get("blocks") or []:
         for element in block.get("elements") or []:
             if str(element.get("action_id", "")).startswith("securemeet:end"):
-                return int(element["value"])
+                return int(element["value"].split()[1])
     return None
 
 

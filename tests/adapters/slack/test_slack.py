@@ -136,13 +136,14 @@ def schedule(server, slack, user: str = HOST, topic: str = "Budget review") -> t
     message = reply_to(server, slack, f"tomorrow 3pm for 45m {topic}", user)
     button = next(e for b in message["blocks"] if b["type"] == "actions"
                   for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
-    return int(button["value"]), message
+    return int(button["value"].split()[1]), message
 
 
 def click(server, slack, user: str, name: str, value: str, *, home: bool = False
           ) -> tuple[requests.Response, str | None]:
     url = None if home else slack.response_url(f"{user}-{name}")
-    body = action_body(user_id=user, action_id=f"securemeet:{name}:0", value=value,
+    command = f"{name} {value.replace(':', ' ')}"  # what SecureMeet's buttons carry
+    body = action_body(user_id=user, action_id=f"securemeet:{name}:0", value=command,
                        response_url=url, container="view" if home else "message")
     return post(server, body), url
 
@@ -201,7 +202,7 @@ def test_an_answered_command_leaves_no_open_request(server, slack, emulator):
         f"slack:{TEAM_ID}:{HOST}", "slack", "schedule")
     (message,) = slack.wait_for_response(url, timeout=30)
     collect_passcodes(message)
-    meeting_id = next(e["value"] for b in message["blocks"] if b["type"] == "actions"
+    meeting_id = next(e["value"].split()[1] for b in message["blocks"] if b["type"] == "actions"
                       for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
     _, pressed = click(server, slack, HOST, "audit", meeting_id)  # a button: held too
     (held,) = slack.wait_for(lambda s: held_for("audit"))

@@ -40,11 +40,11 @@ MEETING = Reply(
         CheckItem("lock-when-joined", "Lock once everyone is in", Status.TODO),
     ),
     actions=(
-        Action("end", "End meeting for all", "12345678901", style="danger",
+        Action("End meeting for all", "end 12345678901", style="danger",
                confirm="End this meeting for everyone in it?"),
-        Action("audit", "Audit", "12345678901"),
-        Action("calendar", "Add to calendar", "12345678901"),
-        Action("fix", "Fix: Only the host shares screen", "12345678901:host-only-share",
+        Action("Audit", "audit 12345678901"),
+        Action("Add to calendar", "calendar 12345678901"),
+        Action("Fix: Only the host shares screen", "fix 12345678901 host-only-share",
                style="primary", confirm="Change this host's Zoom setting?"),
     ),
     notes=("Policy: standard (MHA advisory)", "🧪 Sandbox: built-in Zoom emulator."),
@@ -98,7 +98,7 @@ def test_end_button_is_danger_with_a_confirm_dialog():
     assert [blocks.parse_action_id(b["action_id"]) for b in buttons] == [
         "end", "audit", "calendar", "fix"]
     assert len({b["action_id"] for b in buttons}) == len(buttons)
-    assert buttons[3]["value"] == "12345678901:host-only-share"
+    assert buttons[3]["value"] == "fix 12345678901 host-only-share"
 
 
 def test_user_text_cannot_ping_or_fake_links():
@@ -139,7 +139,7 @@ def huge_reply(n: int = 200, width: int = 5000) -> Reply:
         facts=tuple(Fact(f"Label {i}", "v" * width) for i in range(n)),
         checklist=tuple(CheckItem(f"r{i}", "title " * 100, Status.TODO, "d" * 900)
                         for i in range(n)),
-        actions=tuple(Action(f"a{i}", "L" * 200, "9" * 5000) for i in range(40)),
+        actions=tuple(Action("L" * 200, f"a{i} " + "9" * 5000) for i in range(40)),
         notes=tuple("n" * 4000 for _ in range(30)),
     )
 

@@ -115,7 +115,7 @@ def test_the_end_button_over_the_socket_is_authorised(stack):
     zoom.add_user("other@example.com")
     _, url = command(socket, slack, "tomorrow 5pm Ends here")
     (made,) = slack.wait_for_response(url, timeout=30)
-    meeting_id = next(int(e["value"]) for b in made["blocks"] if b["type"] == "actions"
+    meeting_id = next(int(e["value"].split()[1]) for b in made["blocks"] if b["type"] == "actions"
                       for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
     zoom.start_meeting(meeting_id)
     for user, ended in (("UOTHER", False), (HOST, True)):

@@ -26,7 +26,16 @@ import pytest
 from bot.slack import blocks
 from bot.teams import cards
 from commands import router
-from commands.reply import Action, CheckItem, Fact, Reply, Status, error_reply
+from commands.reply import (
+    CHECKS_HEADING,
+    DUTIES_HEADING,
+    Action,
+    CheckItem,
+    Fact,
+    Reply,
+    Status,
+    error_reply,
+)
 from tests import paths
 
 SCHEMA = json.loads((paths.SCHEMAS /
@@ -57,11 +66,11 @@ MEETING = Reply(
         CheckItem("lock-when-joined", "Lock once everyone is in", Status.TODO),
     ),
     actions=(
-        Action("end", "End meeting for all", "12345678901", style="danger",
+        Action("End meeting for all", "end 12345678901", style="danger",
                confirm="End this meeting for everyone in it?"),
-        Action("audit", "Audit", "12345678901"),
-        Action("calendar", "Add to calendar", "12345678901"),
-        Action("fix", "Fix: Only the host shares screen", "12345678901:host-only-share:confirm",
+        Action("Audit", "audit 12345678901"),
+        Action("Add to calendar", "calendar 12345678901"),
+        Action("Fix: Only the host shares screen", "fix 12345678901 host-only-share confirm",
                style="primary", confirm="Change this host's Zoom setting?"),
     ),
     notes=("Policy: standard (MHA advisory)",),
@@ -167,7 +176,7 @@ def test_layout_title_text_facts_checklist_notes():
     assert facts["Meeting ID"] == "123 4567 8901"
     assert cards.md_unescape(facts["Passcode"]) == PASSCODE
     lines = [b["text"] for b in body[3:] if b["type"] == "TextBlock"]
-    assert lines[0] == cards.ENFORCED_HEADING and cards.DUTY_HEADING in lines
+    assert lines[0] == CHECKS_HEADING and DUTIES_HEADING in lines
     assert "✓ **Waiting room on** — on: people wait" in lines
     assert any(line.startswith("✗ **Only the host shares screen**") for line in lines)
     assert any(line.startswith("? **Removed people cannot rejoin**") for line in lines)
@@ -215,12 +224,17 @@ def test_actions_are_execute_with_a_submit_fallback_carrying_the_same_data():
     audit = next(b for b in buttons(cards.render(MEETING)) if b.get("verb") == "audit")
     assert audit == {
         "type": "Action.Execute", "title": "Audit", "verb": "audit",
-        "data": {"action": "audit", "value": "12345678901"},
+        "data": {"command": "audit 12345678901"},
         "fallback": {"type": "Action.Submit", "title": "Audit",
-                     "data": {"action": "audit", "value": "12345678901"}},
+                     "data": {"command": "audit 12345678901"}},
     }
-    assert cards.action_from(audit["data"]) == ("audit", "12345678901")
-    assert cards.action_from(audit["fallback"]["data"]) == ("audit", "12345678901")
+    assert cards.command_from(audit["data"]) == "audit 12345678901"
+    assert cards.command_from(audit["fallback"]["data"]) == "audit 12345678901"
+
+
+def test_a_button_on_a_card_sent_before_buttons_carried_commands_still_works():
+    assert cards.command_from({"action": "fix", "value": "123:waiting-room"}) == \
+        "fix 123 waiting-room"
 
 
 def test_an_action_with_a_confirmation_unfolds_a_card_that_asks_first():
@@ -231,13 +245,14 @@ def test_an_action_with_a_confirmation_unfolds_a_card_that_asks_first():
     (yes,) = shown["actions"]
     assert yes["type"] == "Action.Execute" and yes["title"] == "Yes, end meeting for all"
     assert yes["style"] == "destructive" and yes["fallback"]["style"] == "destructive"
-    assert yes["data"] == {"action": "end", "value": "12345678901"}
+    assert yes["data"] == {"command": "end 12345678901"}
     fix = next(b for b in buttons(cards.render(MEETING)) if b["title"].startswith("Fix"))
-    assert fix["card"]["actions"][0]["data"]["value"] == "12345678901:host-only-share:confirm"
+    assert fix["card"]["actions"][0]["data"]["command"] == \
+        "fix 12345678901 host-only-share confirm"
 
 
 def test_more_than_six_buttons_go_to_the_overflow_menu():
-    reply = Reply(title="Many", actions=tuple(Action("audit", f"Audit {i}", str(i))
+    reply = Reply(title="Many", actions=tuple(Action(f"Audit {i}", f"audit {i}")
                                               for i in range(9)))
     card = valid(cards.render(reply))
     modes = [b.get("mode", "primary") for b in card["actions"]]
@@ -245,9 +260,10 @@ def test_more_than_six_buttons_go_to_the_overflow_menu():
 
 
 @pytest.mark.parametrize("data", [None, "end", {}, {"action": "end"}, {"value": "1"},
-                                  {"action": 3, "value": "1"}, {"action": "", "value": "1"}])
+                                  {"action": 3, "value": "1"}, {"action": "", "value": "1"},
+                                  {"command": ""}, {"command": 3}, {"command": "x" * 501}])
 def test_junk_action_data_is_not_an_action(data):
-    assert cards.action_from(data) is None
+    assert cards.command_from(data) is None
 
 
 # files ---------------------------------------------------------------------------------
@@ -278,7 +294,7 @@ def test_files_too_large_for_a_message_are_named_not_sent():
 def test_a_huge_reply_is_cut_to_fit_a_teams_message_keeping_notes_and_buttons():
     items = tuple(CheckItem(f"r{i}", f"Rule {i} " + "z" * 300, Status.DONE) for i in range(200))
     reply = Reply(title="Huge", checklist=items, notes=("Policy: strict",),
-                  actions=(Action("audit", "Audit", "1"),))
+                  actions=(Action("Audit", "audit 1"),))
     card = valid(cards.render(reply))
     assert cards.size(card) <= cards.MAX_CARD_BYTES
     assert card["body"][-1]["text"] == "Policy: strict"
@@ -330,7 +346,7 @@ def slack_checklist(message: dict[str, Any]) -> list[tuple[str, str]]:
 @pytest.mark.parametrize("public", [False, True], ids=["private", "public"])
 def test_slack_and_teams_show_the_same_facts_and_checklist(public):
     reply = MEETING
-    shown = cards.shareable(reply) if public else reply
+    shown = reply.public_copy() if public else reply
     slack = blocks.render(shown, public=public)
     teams = valid(cards.render(reply, public=public))
     facts = teams_facts(teams)

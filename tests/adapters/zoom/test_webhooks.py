@@ -176,7 +176,7 @@ def schedule(server, slack, emulator, user: str = HOST, topic: str = "Budget rev
     message = slash(server, slack, f"tomorrow 3pm for 45m {topic}", user)
     button = next(e for b in message["blocks"] if b["type"] == "actions"
                   for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
-    meeting_id = int(button["value"])
+    meeting_id = int(button["value"].split()[1])
     return Meeting(meeting_id, emulator.meetings[meeting_id]["host_id"], topic)
 
 
@@ -380,7 +380,7 @@ def test_host_leaves_others_in_then_presses_end_for_all(server, slack, emulator)
     assert "2 people still in it" in json.dumps(message, ensure_ascii=False)
     button = next(e for b in message["blocks"] if b["type"] == "actions"
                   for e in b["elements"] if e["action_id"].startswith("securemeet:end"))
-    assert button["value"] == str(meeting.id) and button["style"] == "danger"
+    assert button["value"] == f"end {meeting.id}" and button["style"] == "danger"
     assert button["confirm"]
     # The host presses it, in the DM.
     url = slack.response_url("end-button")
@@ -465,7 +465,7 @@ def test_an_audited_meeting_warns_its_auditor_of_a_risk_alert(server, slack, emu
     button = next(e for b in message["blocks"] if b["type"] == "actions"
                   for e in b["elements"] if e["action_id"].startswith("securemeet:fix"))
     assert (button["text"]["text"], button["value"]) == ("Rotate passcode",
-                                                        f"{meeting_id}:passcode:confirm")
+                                                        f"fix {meeting_id} passcode confirm")
     # Pressed: the audit command's passcode fix, confirmed: a strong passcode that leaked
     # is rotated all the same.
     url = slack.response_url("rotate")
