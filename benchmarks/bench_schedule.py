@@ -25,7 +25,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from bot.app import build  # noqa: E402
+from bot.bootstrap import bootstrap  # noqa: E402
 from bot.config import Config  # noqa: E402
 from commands import audit, meeting_view, router, schedule  # noqa: E402
 from commands.context import Requester  # noqa: E402
@@ -64,7 +64,7 @@ def _last_id(services: Any) -> int:
 
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
-        services = build(Config(db_path=str(Path(tmp) / "bench.db")))
+        services = bootstrap(Config(db_path=str(Path(tmp) / "bench.db")))
         try:
             services.emulator.set_latency(ZOOM_LATENCY)
             fast = measure(services)

@@ -1,13 +1,15 @@
-"""``securemeet``: the command line (click), one thin layer over :mod:`bot.app`.
+"""``securemeet``: the command line (click), one thin layer over :mod:`bot.bootstrap`.
 
-Errors become ``click.ClickException`` at this edge (as sqlite-utils does), so a
-misconfiguration prints one clear line instead of a traceback.
+The settings are read once, by the group (``Config.from_env``), and every command builds
+its services through the composition root. Errors become ``click.ClickException`` at
+this edge (as sqlite-utils does), so a misconfiguration prints one clear line instead
+of a traceback.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
-import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -15,8 +17,9 @@ from contextlib import contextmanager
 import click
 
 from bot import console, logs
-from bot.app import Services, build
+from bot.bootstrap import bootstrap
 from bot.config import Config, ConfigError
+from bot.services import Services
 from commands import router
 from commands.reply import Reply
 
@@ -26,24 +29,43 @@ log = logging.getLogger("securemeet.cli")
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.option("--log-level", default=lambda: os.environ.get("SECUREMEET_LOG_LEVEL", "WARNING"),
-              show_default="WARNING", help="DEBUG, INFO, WARNING or ERROR.")
+@click.option("--log-level", type=click.Choice(["DEBUG", "INFO", "WARNING", "ERROR"],
+                                               case_sensitive=False), default=None,
+              help="DEBUG, INFO, WARNING or ERROR (default: SECUREMEET_LOG_LEVEL or WARNING).")
 @click.version_option(package_name="securemeet")
-def main(log_level: str) -> None:
+@click.pass_context
+def main(ctx: click.Context, log_level: str | None) -> None:
     """SecureMeet: Zoom meetings locked down by default, from Slack, Teams or here.
 
     With no ZOOM_* credentials set, everything runs against a built-in Zoom emulator.
     """
-    logs.setup(log_level.upper())
+    level = log_level.upper() if log_level else None
+    try:
+        ctx.obj = Config.from_env(log_level=level)
+    except ConfigError as exc:  # said by the command that needs the settings
+        ctx.obj = exc
+        logs.setup(level or "WARNING")
+    else:
+        logs.setup(ctx.obj.log_level)
+
+
+def settings(**overrides: object) -> Config:
+    """The settings the group read, with a command's own options on top."""
+    read = click.get_current_context().find_root().obj
+    try:
+        if isinstance(read, ConfigError):
+            raise read
+        config = read if isinstance(read, Config) else Config.from_env()
+        config = config.with_(**{k: v for k, v in overrides.items() if v is not None})
+        config.validate()
+        return config
+    except ConfigError as exc:
+        raise click.ClickException(str(exc)) from exc
 
 
 @contextmanager
-def services(**overrides: object) -> Iterator[Services]:
-    try:
-        config = Config.from_env(**overrides)
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    built = build(config)
+def services(*, offline: bool = False, **overrides: object) -> Iterator[Services]:
+    built = bootstrap(settings(**overrides), offline=offline)
     try:
         yield built
     finally:
@@ -72,9 +94,22 @@ def console_handler(built: Services, email: str, tz: str | None):  # type: ignor
     settle_interrupted(built)
 
     def handle(text: str) -> Reply:
-        return router.dispatch(built.ctx, who, text)
+        reply = router.dispatch(built.ctx, who, text)
+        if reply.notices:  # the host hears of it, on whichever platform they use
+            asyncio.run(send_notices(built, reply))
+        return reply
 
     return handle
+
+
+async def send_notices(built: Services, reply: Reply) -> None:
+    from bot.frontdoor import FrontDoor
+
+    try:
+        await FrontDoor(built).send_notices(reply.notices, prefer="console")
+    finally:
+        for messenger in built.messengers.values():
+            await messenger.close()
 
 
 _as = click.option("--as", "email", default="you@example.com", show_default=True,
@@ -147,7 +182,6 @@ def _database(built: Services) -> None:
     (``securemeet serve`` settles it; see docs/RELIABILITY.md)."""
     from datetime import UTC, datetime, timedelta
 
-    from bot.recovery import grace_from_env
     from storage.schema import SCHEMA_VERSION
 
     store = built.store
@@ -156,20 +190,14 @@ def _database(built: Services) -> None:
     requests = len(store.open_requests(before=until))
     click.echo(f"✓ Database: schema version {SCHEMA_VERSION}; in flight or interrupted: "
                f"creates {creates}, chat requests {requests} (settled after "
-               f"{grace_from_env().total_seconds():g} s by `securemeet serve`)")
+               f"{built.config.recovery_grace_seconds:g} s by `securemeet serve`)")
 
 
 def _zoom_webhooks(config: Config) -> None:
-    from bot.zoom_webhooks.route import settings_from_env
-
     if not config.zoom_webhook_secret:
         click.echo("Zoom webhooks: off (set ZOOM_WEBHOOK_SECRET_TOKEN; see docs/WEBHOOKS.md)")
         return
-    try:
-        live = settings_from_env()
-    except ConfigError as exc:
-        click.echo(f"✗ Zoom webhooks: {exc}")
-        return
+    live = config.live_settings
     click.echo(f"✓ Zoom webhooks: on (lock nudge after {live.quiet_seconds:g} s quiet, "
                f"waiting-room nudges at most every {live.waiting_interval:g} s)")
 
@@ -205,7 +233,7 @@ def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -
     from bot import server
     from bot.slack import SocketModeUnavailable, check_socket_mode
 
-    with services(port=port) as built:
+    with services(port=port, threads=threads) as built:
         try:
             if socket_mode and built.config.slack_enabled and built.config.slack_app_token:
                 check_socket_mode(built.config)
@@ -214,8 +242,7 @@ def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -
             click.echo(f"SecureMeet ({mode}) on http://{host}:{app_port} — /healthz, "
                        f"/slack/events{' (Slack via Socket Mode)' if socket_mode else ''}",
                        err=True)
-            server.serve(built, host=host, port=app_port, socket_mode=socket_mode,
-                         threads=threads)
+            server.serve(built, host=host, port=app_port, socket_mode=socket_mode)
         except (SocketModeUnavailable, ConfigError) as exc:
             raise click.ClickException(str(exc)) from exc
 
@@ -250,32 +277,24 @@ def stats(window: str, as_json: bool, as_csv: bool, chart: str | None) -> None:
     Whoever can read the database at the terminal counts as an admin.
     """
     import json
-    from datetime import UTC, datetime
 
+    from bot import charts
     from commands import stats as stats_command
     from commands.errors import UserError
-    from storage.sqlite_store import SqliteStore
 
     if as_json and as_csv:
         raise click.UsageError("Choose one of --json and --csv.")
-    try:
-        config = Config.from_env()
-    except ConfigError as exc:
-        raise click.ClickException(str(exc)) from exc
-    store = SqliteStore(config.db_path)
-    try:
-        report = stats_command.compute(store, window, now=datetime.now(UTC))
-    except UserError as exc:
-        raise click.BadParameter(exc.message, param_hint="--window") from exc
-    finally:
-        store.close()
+    with services(offline=True) as built:
+        try:
+            report = stats_command.compute(built.store, window, now=built.ctx.now())
+        except UserError as exc:
+            raise click.BadParameter(exc.message, param_hint="--window") from exc
     reply = stats_command.reply(report)
     if chart:
-        png = next((a[2] for a in reply.attachments if a[1] == "image/png"), None)
-        if png is None:
+        if reply.chart is None:
             raise click.ClickException("Nothing to chart: no figures in this window yet.")
         with open(chart, "wb") as f:
-            f.write(png)
+            f.write(charts.with_png(reply).attachments[0][2])
     if as_json:
         click.echo(json.dumps(stats_command.as_json(report), indent=2, ensure_ascii=False))
     elif as_csv:
@@ -298,8 +317,8 @@ def teams_package(app_id: str | None, url: str | None, out: str, print_manifest:
     """Build the Teams app package: manifest.json and icons, with the bot's id filled in."""
     from bot.teams import manifest
 
-    if app_id is None:
-        app_id = os.environ.get("TEAMS_APP_ID", "").strip() or None
+    if app_id is None:  # the package needs the app id alone, not the whole Teams set-up
+        app_id = Config.from_env(validate=False).teams_app_id or None
     if app_id is None and not print_manifest:
         raise click.UsageError("Give --app-id (the Azure bot's Microsoft App ID) or set "
                                "TEAMS_APP_ID.")

@@ -1,5 +1,7 @@
 """One frozen settings object read from the environment, validated at start-up.
 
+Every setting SecureMeet has is a field here, read once by :meth:`Config.from_env` and
+nowhere else: a module that needs a setting is given the ``Config`` (or the value).
 Explicit arguments win over the environment. A front end whose secrets are missing is
 switched off with one clear log line rather than crashing the rest; missing Zoom
 credentials switch the whole bot to sandbox mode (the built-in Zoom emulator).
@@ -10,16 +12,21 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from commands.live import LiveSettings
 from commands.policy import LEVELS
 
 
 class ConfigError(ValueError):
     """A setting is wrong; the message names it and says how to fix it."""
+
+
+LOG_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR")
+MAX_THREADS = 64
 
 
 @dataclass(frozen=True)
@@ -30,6 +37,13 @@ class Config:
     policy_level: str = "standard"
     day_first: bool = False
     port: int = 3000
+    log_level: str = "WARNING"
+    threads: int = 16
+    lock_quiet_seconds: float = 120.0
+    waiting_nudge_seconds: float = 60.0
+    host_left_seconds: float = 30.0
+    recovery_grace_seconds: float = 120.0
+    recovery_interval_seconds: float = 60.0
     slack_bot_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -63,22 +77,28 @@ class Config:
         """Teams is served: with credentials, or unauthenticated for local development."""
         return self.teams_enabled or self.teams_allow_unauthenticated
 
+    @property
+    def live_settings(self) -> LiveSettings:
+        """The live-duty timings (Zoom webhooks) these settings ask for."""
+        return LiveSettings(quiet_seconds=self.lock_quiet_seconds,
+                            waiting_interval=self.waiting_nudge_seconds,
+                            host_left_grace=self.host_left_seconds)
+
     @classmethod
-    def from_env(cls, env: Mapping[str, str] | None = None, **overrides: object) -> Config:
+    def from_env(cls, env: Mapping[str, str] | None = None, *, validate: bool = True,
+                 **overrides: object) -> Config:
+        """The settings in ``env`` (default: the process' environment), ``overrides`` on
+        top. ``validate=False`` only for a command that needs one setting (an app id)."""
         env = os.environ if env is None else env
-        values: dict[str, object] = {
-            name: env[var] for name, var in ENV.items() if env.get(var, "").strip()
-        }
-        if "admins" in values:
-            values["admins"] = parse_admins(str(values["admins"]))
-        for flag in ("day_first", "teams_allow_unauthenticated"):
-            if flag in values:
-                values[flag] = str(values[flag]).strip().lower() in ("1", "true", "yes", "on")
-        if "port" in values:
-            values["port"] = _port(str(values["port"]))
+        values: dict[str, object] = {}
+        for name, (var, read) in ENV.items():
+            raw = env.get(var, "").strip()
+            if raw:
+                values[name] = read(var, raw)
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = cls(**values)  # type: ignore[arg-type]
-        config.validate()
+        if validate:
+            config.validate()
         return config
 
     def validate(self) -> None:
@@ -134,60 +154,94 @@ class Config:
                 value = "set" if value else "not set"
             elif isinstance(value, frozenset):
                 value = ", ".join(sorted(value)) or "none"
-            shown.append((ENV.get(f.name, f.name), str(value)))
+            shown.append((ENV[f.name][0] if f.name in ENV else f.name, str(value)))
         return shown
 
 
-ENV: dict[str, str] = {
-    "db_path": "SECUREMEET_DB",
-    "admins": "SECUREMEET_ADMINS",
-    "default_tz": "SECUREMEET_DEFAULT_TZ",
-    "policy_level": "SECUREMEET_POLICY",
-    "day_first": "SECUREMEET_DAY_FIRST",
-    "port": "PORT",
-    "secret_key": "SECUREMEET_SECRET_KEY",
-    "slack_bot_token": "SLACK_BOT_TOKEN",
-    "slack_signing_secret": "SLACK_SIGNING_SECRET",
-    "slack_app_token": "SLACK_APP_TOKEN",
-    "slack_api_url": "SLACK_API_URL",
-    "zoom_account_id": "ZOOM_ACCOUNT_ID",
-    "zoom_client_id": "ZOOM_CLIENT_ID",
-    "zoom_client_secret": "ZOOM_CLIENT_SECRET",
-    "zoom_api_url": "ZOOM_API_URL",
-    "zoom_oauth_url": "ZOOM_OAUTH_URL",
-    "zoom_webhook_secret": "ZOOM_WEBHOOK_SECRET_TOKEN",
-    "teams_app_id": "TEAMS_APP_ID",
-    "teams_app_password": "TEAMS_APP_PASSWORD",
-    "teams_tenant_id": "TEAMS_TENANT_ID",
-    "teams_allow_unauthenticated": "TEAMS_ALLOW_UNAUTHENTICATED",
+# -- reading one variable ---------------------------------------------------------------
+Reader = Callable[[str, str], object]
+
+
+def _text(var: str, raw: str) -> str:
+    return raw
+
+
+def _flag(var: str, raw: str) -> bool:
+    return raw.lower() in ("1", "true", "yes", "on")
+
+
+def _admins(var: str, raw: str) -> frozenset[str]:
+    return parse_admins(raw)
+
+
+def _port(var: str, raw: str) -> int:
+    return _whole(var, raw, least=1, most=65535)
+
+
+def _threads(var: str, raw: str) -> int:
+    return _whole(var, raw, least=1, most=MAX_THREADS)
+
+
+def _level(var: str, raw: str) -> str:
+    if raw.upper() not in LOG_LEVELS:
+        raise ConfigError(f"{var}={raw!r}: use one of {', '.join(LOG_LEVELS)}.")
+    return raw.upper()
+
+
+def _whole(var: str, raw: str, *, least: int, most: int) -> int:
+    try:
+        value = int(raw)
+    except ValueError:
+        value = least - 1
+    if not least <= value <= most:
+        raise ConfigError(f"{var}={raw!r} must be a number from {least} to {most}.")
+    return value
+
+
+def _seconds(least: float, most: float) -> Reader:
+    def read(var: str, raw: str) -> float:
+        try:
+            value = float(raw)
+        except ValueError:
+            value = float("nan")
+        if not least <= value <= most:
+            raise ConfigError(f"{var}={raw!r} must be a number of seconds from {least:g} "
+                              f"to {most:g}.")
+        return value
+    return read
+
+
+ENV: dict[str, tuple[str, Reader]] = {
+    "db_path": ("SECUREMEET_DB", _text),
+    "admins": ("SECUREMEET_ADMINS", _admins),
+    "default_tz": ("SECUREMEET_DEFAULT_TZ", _text),
+    "policy_level": ("SECUREMEET_POLICY", _text),
+    "day_first": ("SECUREMEET_DAY_FIRST", _flag),
+    "port": ("PORT", _port),
+    "log_level": ("SECUREMEET_LOG_LEVEL", _level),
+    "threads": ("SECUREMEET_THREADS", _threads),
+    "lock_quiet_seconds": ("SECUREMEET_LOCK_QUIET_SECONDS", _seconds(0.1, 3600)),
+    "waiting_nudge_seconds": ("SECUREMEET_WAITING_NUDGE_SECONDS", _seconds(0.1, 3600)),
+    "host_left_seconds": ("SECUREMEET_HOST_LEFT_SECONDS", _seconds(0.1, 3600)),
+    "recovery_grace_seconds": ("SECUREMEET_RECOVERY_GRACE_SECONDS", _seconds(0, 86400)),
+    "recovery_interval_seconds": ("SECUREMEET_RECOVERY_INTERVAL_SECONDS", _seconds(0.1, 3600)),
+    "secret_key": ("SECUREMEET_SECRET_KEY", _text),
+    "slack_bot_token": ("SLACK_BOT_TOKEN", _text),
+    "slack_signing_secret": ("SLACK_SIGNING_SECRET", _text),
+    "slack_app_token": ("SLACK_APP_TOKEN", _text),
+    "slack_api_url": ("SLACK_API_URL", _text),
+    "zoom_account_id": ("ZOOM_ACCOUNT_ID", _text),
+    "zoom_client_id": ("ZOOM_CLIENT_ID", _text),
+    "zoom_client_secret": ("ZOOM_CLIENT_SECRET", _text),
+    "zoom_api_url": ("ZOOM_API_URL", _text),
+    "zoom_oauth_url": ("ZOOM_OAUTH_URL", _text),
+    "zoom_webhook_secret": ("ZOOM_WEBHOOK_SECRET_TOKEN", _text),
+    "teams_app_id": ("TEAMS_APP_ID", _text),
+    "teams_app_password": ("TEAMS_APP_PASSWORD", _text),
+    "teams_tenant_id": ("TEAMS_TENANT_ID", _text),
+    "teams_allow_unauthenticated": ("TEAMS_ALLOW_UNAUTHENTICATED", _flag),
 }
 
 
 def parse_admins(text: str) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in text.split(",") if part.strip())
-
-
-def _port(text: str) -> int:
-    try:
-        port = int(text)
-    except ValueError:
-        port = -1
-    if not 0 < port < 65536:
-        raise ConfigError(f"PORT={text!r} must be a number from 1 to 65535.")
-    return port
-
-
-def seconds_from_env(env: Mapping[str, str], var: str, *, least: float, most: float,
-                     default: float) -> float:
-    """A number of seconds from ``env[var]`` within [least, most], else ``default``."""
-    raw = env.get(var, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = float("nan")
-    if not least <= value <= most:
-        raise ConfigError(f"{var}={raw!r} must be a number of seconds from {least:g} "
-                          f"to {most:g}.")
-    return value

@@ -60,6 +60,8 @@ def _attachments(reply: Reply) -> list[str]:
     """A text attachment (the .ics) is shown whole, to copy or redirect; the stats CSV and
     chart are not, so say how to get them."""
     lines = []
+    if reply.chart is not None:
+        lines.append(f"📎 {reply.chart.filename}: get it with `{_ELSEWHERE['image/png']}`")
     for name, mime, content in reply.attachments:
         if mime in _ELSEWHERE or not mime.startswith("text/"):
             how = _ELSEWHERE.get(mime)

@@ -8,7 +8,8 @@ account: Medium-rated endpoints allow 20/s on Pro plans, and one ``/securemeet``
 about five calls), and it caps the threads competing with the event loop for the GIL.
 Work beyond the bound waits in the pool's queue, not on the loop.
 
-Size: ``SECUREMEET_THREADS`` (default 16), or :func:`configure` before first use.
+Size: ``SECUREMEET_THREADS`` (default 16), given by the composition root through
+:func:`configure` before first use.
 Context variables (e.g. a request id for logs) are carried into the worker thread.
 """
 
@@ -18,7 +19,6 @@ import asyncio
 import contextvars
 import functools
 import logging
-import os
 import threading
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
@@ -36,19 +36,6 @@ _pool: ThreadPoolExecutor | None = None
 _size: int | None = None
 
 
-def size_from_env(env: dict[str, str] | None = None) -> int:
-    raw = (env if env is not None else os.environ).get("SECUREMEET_THREADS", "").strip()
-    if not raw:
-        return DEFAULT_SIZE
-    try:
-        size = int(raw)
-    except ValueError:
-        size = 0
-    if not 1 <= size <= MAX_SIZE:
-        raise ValueError(f"SECUREMEET_THREADS={raw!r} must be a number from 1 to {MAX_SIZE}.")
-    return size
-
-
 def configure(size: int) -> None:
     """Set the pool size; takes effect for a pool not yet started (or after shutdown)."""
     global _size
@@ -62,7 +49,7 @@ def pool() -> ThreadPoolExecutor:
     global _pool
     with _lock:
         if _pool is None:
-            size = _size or size_from_env()
+            size = _size or DEFAULT_SIZE
             _pool = ThreadPoolExecutor(max_workers=size, thread_name_prefix="securemeet-blocking")
             log.debug("blocking pool started with %d threads", size)
         return _pool

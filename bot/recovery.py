@@ -1,11 +1,11 @@
 """The server's sweep of interrupted work (:mod:`commands.recovery`), and the DMs.
 
 ``securemeet serve`` sweeps once at start-up (what a crash left behind) and then every
-:data:`EVERY` seconds (creates Zoom never confirmed), on the blocking pool: meetings
-made and never recorded, and chat requests claimed and never answered (front ends hold
-them open with :func:`bot.inflight.answering`). Their requesters get a direct message on the
-platform they asked from, one per person per sweep, saying so and to ask again: without
-it they would only ever have seen "Working on it…".
+``SECUREMEET_RECOVERY_INTERVAL_SECONDS`` (default 60), on the blocking pool: meetings
+made and never recorded, and chat requests claimed and never answered (the front door
+records each as open before acknowledging it, :mod:`bot.frontdoor`). Their requesters
+get a direct message on the platform they asked from, one per person per sweep, saying
+so and to ask again: without it they would only ever have seen "Working on it…".
 
 ``SECUREMEET_RECOVERY_GRACE_SECONDS`` (default 120) is how old an intent must be before
 it is settled: longer than a create, read-back and record take, retries included, so a
@@ -17,37 +17,25 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import os
-from collections.abc import Mapping
 from datetime import timedelta
-from typing import Any
 
 from bot import notify
-from bot.config import seconds_from_env
 from bot.pool import run_blocking
+from bot.services import Services
 from commands import recovery
 from commands.reply import Reply
 
 log = logging.getLogger("securemeet.recovery")
 
-EVERY = 60.0
-GRACE_VAR = "SECUREMEET_RECOVERY_GRACE_SECONDS"
-
-
-def grace_from_env(env: Mapping[str, str] | None = None) -> timedelta:
-    env = os.environ if env is None else env
-    seconds = seconds_from_env(env, GRACE_VAR, least=0, most=86400,
-                               default=recovery.GRACE.total_seconds())
-    return timedelta(seconds=seconds)
-
 
 class RecoveryLoop:
-    def __init__(self, services: Any, *, senders: Mapping[str, notify.Notifier] | None = None,
-                 grace: timedelta | None = None, every: float = EVERY) -> None:
+    def __init__(self, services: Services, *, grace: timedelta | None = None,
+                 every: float | None = None) -> None:
+        config = services.config
         self.services = services
-        self.senders = senders
-        self.grace = grace_from_env() if grace is None else grace
-        self.every = every
+        self.grace = grace if grace is not None else timedelta(
+            seconds=config.recovery_grace_seconds)
+        self.every = every if every is not None else config.recovery_interval_seconds
         self.task: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
@@ -59,8 +47,6 @@ class RecoveryLoop:
             with contextlib.suppress(asyncio.CancelledError):
                 await self.task
             self.task = None
-        if self.senders:
-            await notify.close_all(self.senders)
 
     async def _run(self) -> None:
         while True:
@@ -98,6 +84,4 @@ class RecoveryLoop:
         return settled
 
     async def _tell(self, user: str, platform: str, reply: Reply) -> None:
-        if self.senders is None:  # made when first needed: they load platform SDKs
-            self.senders = notify.notifiers(self.services)
-        await notify.send(self.senders, user=user, platform=platform, reply=reply)
+        await notify.send(self.services.messengers, user=user, platform=platform, reply=reply)

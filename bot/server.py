@@ -28,7 +28,6 @@ import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import PackageNotFoundError, version
-from typing import Any
 
 import uvicorn
 from starlette.applications import Starlette
@@ -38,7 +37,12 @@ from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import observability, pool
+from bot.frontdoor import FrontDoor
 from bot.frontend import MAX_BODY, FrontEnd
+from bot.platforms import PLATFORMS
+from bot.recovery import RecoveryLoop
+from bot.services import Services
+from bot.zoom_webhooks import route as webhooks
 
 log = logging.getLogger("securemeet.server")
 
@@ -46,14 +50,15 @@ DEFAULT_PORT = 3000
 GRACEFUL_SECONDS = 30
 
 
-def front_ends(services: Any, *, socket_mode: bool = False) -> list[FrontEnd]:
-    """Every front end, in a fixed order. Add new ones here, explicitly."""
-    from bot import slack, teams
-    from bot.zoom_webhooks import route as webhooks
-
-    found = [slack.front_end(services, socket_mode=socket_mode)]
-    found.append(webhooks.front_end(services))  # POST /zoom/webhook
-    found.append(teams.front_end(services))  # POST /api/messages
+def front_ends(services: Services, door: FrontDoor, *,
+               socket_mode: bool = False) -> list[FrontEnd]:
+    """Every front end, in a fixed order: each chat platform (:mod:`bot.platforms`),
+    then Zoom's webhooks."""
+    found = []
+    for name, platform in PLATFORMS.items():
+        options = {"socket_mode": socket_mode} if name == "slack" else {}
+        found.append(platform.front_end(services, door, **options))
+    found.append(webhooks.front_end(services, door))  # POST /zoom/webhook
     return found
 
 
@@ -64,12 +69,13 @@ def package_version() -> str:
         return "0+unknown"
 
 
-def create_app(services: Any, *, socket_mode: bool = False,
-               ends: list[FrontEnd] | None = None, max_body: int = MAX_BODY) -> Starlette:
-    """The ASGI app for ``services`` (built by :func:`bot.app.build`)."""
-    from bot.recovery import RecoveryLoop
-
-    ends = front_ends(services, socket_mode=socket_mode) if ends is None else ends
+def create_app(services: Services, *, socket_mode: bool = False,
+               door: FrontDoor | None = None, ends: list[FrontEnd] | None = None,
+               max_body: int = MAX_BODY) -> Starlette:
+    """The ASGI app for ``services`` (built by :func:`bot.bootstrap.bootstrap`). Tests may
+    give their own front ends (``ends``) and the door they share."""
+    door = door or FrontDoor(services)
+    ends = front_ends(services, door, socket_mode=socket_mode) if ends is None else ends
     config = services.config
     sweeper = RecoveryLoop(services)  # creates a crash interrupted (bot/recovery.py)
     health = {
@@ -87,6 +93,8 @@ def create_app(services: Any, *, socket_mode: bool = False,
         for end in ends:
             if not end.enabled:
                 log.warning("%s front end off: %s", end.name, end.reason or "not configured")
+        for messenger in services.messengers.values():
+            await messenger.start()
         for end in ends:
             if end.startup is not None:
                 await end.startup()
@@ -101,6 +109,12 @@ def create_app(services: Any, *, socket_mode: bool = False,
                         await end.shutdown()
                     except Exception:
                         log.exception("%s front end did not shut down cleanly", end.name)
+            await door.drain()
+            for name, messenger in services.messengers.items():
+                try:
+                    await messenger.close()
+                except Exception:  # closing is best effort
+                    log.debug("closing the %s messenger failed", name, exc_info=True)
             pool.shutdown(wait=True)
 
     routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
@@ -113,6 +127,7 @@ def create_app(services: Any, *, socket_mode: bool = False,
     observability.install_command_observer()
     app.state.services = services
     app.state.front_ends = ends
+    app.state.door = door
     return app
 
 
@@ -168,11 +183,9 @@ class BodyLimit:
         await send({"type": "http.response.body", "body": body.encode()})
 
 
-def serve(services: Any, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
-          socket_mode: bool = False, threads: int | None = None) -> None:
+def serve(services: Services, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
+          socket_mode: bool = False) -> None:
     """Run the server until SIGINT/SIGTERM (one uvicorn worker, graceful shutdown)."""
-    if threads:
-        pool.configure(threads)
     app = create_app(services, socket_mode=socket_mode)
     config = uvicorn.Config(app, host=host, port=port, workers=1, log_config=None,
                             lifespan="on", backlog=2048, proxy_headers=True,

@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field, replace
+from datetime import date
 from enum import StrEnum
 
 
@@ -80,6 +81,16 @@ class Action:
 
 
 @dataclass(frozen=True)
+class Chart:
+    """A chart to attach, as data: the front ends draw it (``bot/charts.py``), so the
+    core needs no imaging library. ``weeks``: (week start, meetings, of which compliant)."""
+
+    filename: str
+    title: str
+    weeks: tuple[tuple[date, int, int], ...]
+
+
+@dataclass(frozen=True)
 class Notice:
     """A private message to another person about what the requester did (the host,
     when an admin ended their meeting). ``to`` is an email or a chat user id.
@@ -103,6 +114,7 @@ class Reply:
     attachments: tuple[tuple[str, str, bytes], ...] = field(default=(), repr=False)
     # (filename, mime type, content): an .ics, a CSV, a chart
     notices: tuple[Notice, ...] = field(default=(), repr=False)
+    chart: Chart | None = field(default=None, repr=False)
 
     def public_copy(self) -> Reply:
         """The same reply for a place others can read: no secret fact, and no link,

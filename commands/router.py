@@ -22,7 +22,7 @@ from commands import audit, calendar, end, fix, help, schedule, stats
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.records import Event
-from commands.reply import Reply, error_reply
+from commands.reply import Reply, error_reply, unexpected_error
 from commands.when import NoTimeFound
 
 log = logging.getLogger("securemeet.commands")
@@ -120,9 +120,7 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
         ref = secrets.token_hex(4)
         log.exception("command %s failed (ref %s)", name, ref)
         _record_error(ctx, who, name, ref)
-        return error_reply(f"Something went wrong on our side (ref {ref}). Nothing was "
-                           "changed; please try again, and quote the ref if it persists.",
-                           sandbox=ctx.sandbox), "error"
+        return unexpected_error(ref, sandbox=ctx.sandbox), "error"
 
 
 def _help_instead(ctx: Context, who: Requester, text: str, exc: NoTimeFound) -> Reply:

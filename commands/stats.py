@@ -2,8 +2,9 @@
 
 The store does the counting (:meth:`commands.ports.Store.stats`, figures defined in
 :mod:`commands.stats_model`); this module picks the window, builds the weekly trend,
-and presents the figures four ways: a chat reply (with a text sparkline, a PNG chart
-and a CSV attached), JSON (the contract in ``docs/STATS.md``) and CSV.
+and presents the figures four ways: a chat reply (with a text sparkline, a weekly chart
+the front ends draw (``bot/charts.py``) and a CSV attached), JSON-ready data (the
+contract in ``docs/STATS.md``) and CSV.
 
 Windows are whole UTC days ending today: ``30d`` is today and the 29 days before it,
 from 00:00:00 UTC 29 days ago up to now. A record at exactly that start counts; one a
@@ -15,6 +16,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
@@ -25,8 +27,7 @@ from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.ports import Store
 from commands.records import Event
-from commands.reply import Fact, Reply
-from commands.stats_chart import sparkline, weekly_png
+from commands.reply import Chart, Fact, Reply
 from commands.stats_model import PLATFORMS, StatsFigures
 
 USAGE = "stats [7d|30d|90d|all]"
@@ -241,16 +242,16 @@ def reply(report: Report, *, sandbox: bool = False) -> Reply:
         facts.append(Fact("Weekly trend", f"{sparkline([wk.meetings for wk in weeks])} "
                           f"meetings/week, {_day(weeks[0].start)} → {_day(weeks[-1].start)}"))
     chart_weeks = report.weeks[-CHART_WEEKS:]
-    png = weekly_png([(wk.start, wk.meetings, wk.compliant) for wk in chart_weeks],
-                     title=f"SecureMeet: meetings per week, {_window_name(w)}")
+    chart = Chart(PNG_NAME, f"SecureMeet: meetings per week, {_window_name(w)}",
+                  tuple((wk.start, wk.meetings, wk.compliant) for wk in chart_weeks))
     return Reply(
         title=f"📊 SecureMeet stats, {_window_name(w)}",
         text=_headline(report, period),
         facts=tuple(facts),
         notes=("Days are UTC days; weeks start on Monday. Chart and CSV attached.",),
         private=True, sandbox=sandbox,
-        attachments=((PNG_NAME, "image/png", png),
-                     (CSV_NAME, "text/csv", as_csv(report).encode("utf-8"))),
+        chart=chart,
+        attachments=((CSV_NAME, "text/csv", as_csv(report).encode("utf-8")),),
     )
 
 
@@ -319,3 +320,14 @@ def _period(report: Report) -> str:
 
 def _day(day: date) -> str:
     return f"{day.day} {day.strftime('%b %Y')}"
+
+
+BLOCKS = "▁▂▃▄▅▆▇█"
+
+
+def sparkline(values: Sequence[int]) -> str:
+    """``[0, 3, 7, 2]`` → ``"▁▄█▂"``: one block per value, scaled to the largest."""
+    peak = max(values, default=0)
+    if peak <= 0:
+        return BLOCKS[0] * len(values)
+    return "".join(BLOCKS[round(max(v, 0) / peak * (len(BLOCKS) - 1))] for v in values)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable, Iterator
 from typing import Any
 
@@ -9,6 +10,22 @@ import pytest
 
 from bot.zoom.client import ZoomClient
 from bot.zoom_emulator import ZoomEmulator
+
+# --- a clean environment ---------------------------------------------------------
+
+# Settings SecureMeet reads, and what the Teams SDK would read behind its back.
+ENV_PREFIXES = ("SECUREMEET_", "SLACK_", "ZOOM_", "TEAMS_")
+SDK_ENV = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "MANAGED_IDENTITY_CLIENT_ID", "CLOUD",
+           "SERVICE_URL", "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS", "PORT", "NO_COLOR")
+
+
+@pytest.fixture(autouse=True)
+def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
+    """No test sees a developer's (or CI's) SecureMeet, Slack, Zoom or Teams settings."""
+    for name in list(os.environ):
+        if name.startswith(ENV_PREFIXES) or name in SDK_ENV:
+            monkeypatch.delenv(name, raising=False)
+
 
 # --- Zoom ------------------------------------------------------------------------
 

@@ -1,10 +1,8 @@
 """Who is asking: a Slack user id → the core's ``Requester`` (email, time zone, admin).
 
 ``users.info`` gives the time zone, the email (only with the ``users:read.email``
-scope) and the workspace admin/owner flags. The answer is cached in the store's
-``people`` table for :data:`TTL`, so a busy user costs one Slack call per 12 hours;
-concurrent look-ups of the same user share one call. If Slack cannot be reached, a
-stale cached answer is still used (with a warning) rather than failing the command.
+scope) and the workspace admin/owner flags. The answer is cached, shared and refreshed
+by :mod:`bot.profiles` (once per 12 hours, one call for a burst).
 
 The user id is ``slack:{team_id}:{user_id}``. Admin = ``SECUREMEET_ADMINS`` (Slack
 user id, qualified id or email) or a Slack workspace admin/owner.
@@ -12,24 +10,21 @@ user id, qualified id or email) or a Slack workspace admin/owner.
 
 from __future__ import annotations
 
-import asyncio
 import logging
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.pool import run_blocking
-from bot.singleflight import single_flight
+from bot.profiles import ProfileUnavailable
+from bot.services import Services
 from commands.context import Requester
 from commands.errors import UserError
 from commands.records import Person
 
 log = logging.getLogger("securemeet.slack")
-
-TTL = timedelta(hours=12)
 
 NO_EMAIL = (
     "SecureMeet can't see an email address on your Slack profile, and it needs one: your "
@@ -46,49 +41,35 @@ def user_key(team_id: str, user_id: str) -> str:
     return f"slack:{team_id}:{user_id}"
 
 
-class People:
-    """Resolve and cache Slack users. Needs a running event loop (async methods)."""
+class SlackPeople:
+    """Resolve Slack users through the shared profile cache (:mod:`bot.profiles`)."""
 
-    def __init__(self, services: Any, client: AsyncWebClient, *, ttl: timedelta = TTL) -> None:
+    def __init__(self, services: Services, client: AsyncWebClient) -> None:
         self.services = services
         self.client = client
-        self.ttl = ttl
-        self._inflight: dict[str, asyncio.Future[Person]] = {}
 
     async def requester(self, team_id: str, user_id: str) -> Requester:
         """The requester, or a ``UserError`` that explains what is missing."""
-        person = await self.person(team_id, user_id)
+        key = user_key(team_id, user_id)
+        person = await self.services.profiles.get(key, lambda _: self.fetch(key, user_id))
         if not person.email:
             raise UserError(NO_EMAIL)
         return self.services.requester(user=person.user, platform="slack", email=person.email,
                                        tz=person.tz or None, name=person.name,
                                        platform_admin=person.is_admin)
 
-    async def person(self, team_id: str, user_id: str) -> Person:
-        key = user_key(team_id, user_id)
-        now = datetime.now(UTC)
-        cached = await run_blocking(self.services.store.get_person, key)
-        if cached and cached.fetched_at and now - cached.fetched_at < self.ttl:
-            return cached
-        return await single_flight(self._inflight, key,
-                                   lambda: self._fetch(key, user_id, cached, now))
-
-    async def _fetch(self, key: str, user_id: str, cached: Person | None, now: datetime) -> Person:
+    async def fetch(self, key: str, user_id: str) -> Person:
+        """``users.info`` → a ``Person``; ``ProfileUnavailable`` when Slack said no."""
         try:
             response = await self.client.users_info(user=user_id)
         except SlackApiError as exc:
             error = str(exc.response.get("error") if exc.response is not None else "unknown")
-            if cached is not None:
-                log.warning("users.info failed (%s); using the cached profile of %s", error, key)
-                return cached
-            raise UserError(LOOKUP_FAILED.format(error=error)) from exc
+            raise ProfileUnavailable(LOOKUP_FAILED.format(error=error)) from exc
         user = response.get("user") or {}
         if user.get("is_bot") or user.get("deleted"):
             raise UserError(NOT_A_PERSON)
-        person = person_from(key, user, default_tz=self.services.config.default_tz, now=now)
-        if person.email:  # without one, ask again next time (the admin may fix the scope)
-            await run_blocking(self.services.store.save_person, person)
-        return person
+        return person_from(key, user, default_tz=self.services.config.default_tz,
+                           now=datetime.now(UTC))
 
 
 def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetime) -> Person:

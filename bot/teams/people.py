@@ -4,8 +4,7 @@
   ``teams:{aadObjectId}``; the Teams id (``29:…``) changes per bot and is only an address.
 - Email (the Zoom host identity): the Teams member API, ``GET {serviceUrl}/v3/
   conversations/{id}/members/{29:…}`` → ``email``, else ``userPrincipalName``.
-  Cached in the store's ``people`` table for :data:`TTL`; if Teams cannot be reached,
-  a stale cached answer is still used (with a warning) rather than failing.
+  Cached, shared and refreshed by :mod:`bot.profiles`.
 - Time zone: the ``clientInfo`` entity Teams clients attach to messages (IANA name);
   without one, the cached zone, else ``SECUREMEET_DEFAULT_TZ``.
 - Admin: ``SECUREMEET_ADMINS`` by email, AAD object id or ``teams:…`` id.
@@ -13,22 +12,19 @@
 
 from __future__ import annotations
 
-import asyncio
 import logging
 from dataclasses import replace
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from bot.pool import run_blocking
-from bot.singleflight import single_flight
+from bot.profiles import ProfileUnavailable
+from bot.services import Services
 from commands.context import Requester
 from commands.errors import UserError
 from commands.records import Person
 
 log = logging.getLogger("securemeet.teams")
-
-TTL = timedelta(hours=12)
 
 NO_ID = ("SecureMeet can't tell who you are: Teams sent this message without your "
          "Microsoft Entra ID. Write to SecureMeet from your work account in Teams.")
@@ -68,63 +64,45 @@ def valid_tz(tz: str) -> bool:
     return True
 
 
-class People:
-    """Resolve and cache Teams users (async; the store is reached through the pool)."""
+class TeamsPeople:
+    """Resolve Teams users through the shared profile cache (:mod:`bot.profiles`)."""
 
-    def __init__(self, services: Any, *, ttl: timedelta = TTL) -> None:
+    def __init__(self, services: Services) -> None:
         self.services = services
-        self.ttl = ttl
-        self._inflight: dict[str, asyncio.Future[Person]] = {}
 
     async def requester(self, activity: Any, api: Any) -> Requester:
         """The requester of ``activity``, or a ``UserError`` saying what is missing.
         ``api`` is the SDK's ``ApiClient`` for the activity's service URL."""
-        sender = activity.from_
-        aad = str(getattr(sender, "aad_object_id", "") or "")
+        aad = str(getattr(activity.from_, "aad_object_id", "") or "")
         if not aad:
             raise UserError(NO_ID)
-        person = await self.person(aad, activity, api)
+        key = user_key(aad)
+        person = await self.services.profiles.get(
+            key, lambda cached: self.fetch(key, activity, api, cached))
         tz = client_timezone(activity)
         if tz and tz != person.tz:
             person = replace(person, tz=tz)
-            await run_blocking(self.services.store.save_person, person)
+            await self.services.profiles.save(person)
         if not person.email:
             raise UserError(NO_EMAIL)
         return self.services.requester(user=person.user, platform="teams", email=person.email,
                                        tz=person.tz or None, name=person.name)
 
-    async def person(self, aad: str, activity: Any, api: Any) -> Person:
-        key = user_key(aad)
-        now = datetime.now(UTC)
-        cached = await run_blocking(self.services.store.get_person, key)
-        if cached and cached.email and cached.fetched_at and now - cached.fetched_at < self.ttl:
-            return cached
-        return await single_flight(self._inflight, key,
-                                   lambda: self._fetch(key, activity, api, cached, now))
-
-    async def _fetch(self, key: str, activity: Any, api: Any, cached: Person | None,
-                     now: datetime) -> Person:
+    async def fetch(self, key: str, activity: Any, api: Any, cached: Person | None) -> Person:
+        """The member API → a ``Person``; ``ProfileUnavailable`` when Teams said no."""
         try:
             member = await api.conversations.get_member_by_id(roster_of(activity),
                                                               activity.from_.id)
         except Exception as exc:  # the SDK raises httpx errors of several kinds
-            error = _describe(exc)
-            if cached is not None and cached.email:
-                log.warning("Teams member lookup failed (%s); using the cached profile of %s",
-                            error, key)
-                return cached
-            raise UserError(LOOKUP_FAILED.format(error=error)) from exc
+            raise ProfileUnavailable(LOOKUP_FAILED.format(error=_describe(exc))) from exc
         email = str(getattr(member, "email", "") or "").strip().lower()
         if not email:
             email = str(getattr(member, "user_principal_name", "") or "").strip().lower()
         tz = client_timezone(activity) or (cached.tz if cached else "") \
             or self.services.config.default_tz
         name = str(getattr(member, "name", "") or getattr(activity.from_, "name", "") or "")
-        person = Person(user=key, email=email if "@" in email else "", tz=tz, is_admin=False,
-                        name=name, fetched_at=now)
-        if person.email:  # without one, ask again next time
-            await run_blocking(self.services.store.save_person, person)
-        return person
+        return Person(user=key, email=email if "@" in email else "", tz=tz, is_admin=False,
+                      name=name, fetched_at=datetime.now(UTC))
 
 
 def roster_of(activity: Any) -> str:

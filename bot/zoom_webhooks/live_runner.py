@@ -9,7 +9,10 @@ Per event (a background task, after the webhook was acknowledged):
    transaction with the event's de-duplication claim (a retried event finds its claim
    and changes nothing). The save is a compare-and-set on the state's version, so a
    second worker or replica that raced us reloads and applies on top.
-3. Send the nudges (after the save: at most once), then set the meeting's timer.
+3. Set the meeting's timer from the state just saved, still under the lock (planned
+   after the nudges were sent, a slow DM could re-plan from a state that later events
+   had already replaced, and cancel a due nudge); then send the nudges (after the save:
+   at most once).
 
 Timers: one asyncio task per meeting sleeps until :func:`commands.live.next_check` —
 the end of the quiet period, a waiting-room nudge held back by the rate limit, the
@@ -25,13 +28,14 @@ from __future__ import annotations
 import asyncio
 import logging
 import secrets
-from collections.abc import Callable, Coroutine, Mapping
+from collections.abc import Callable, Coroutine
 from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
 from bot import notify, tasks
 from bot.pool import run_blocking
+from bot.services import Services
 from bot.zoom_webhooks.events import ZoomEvent
 from commands import live
 from commands.records import DUPLICATE, SAVED
@@ -47,13 +51,11 @@ Step = tuple[live.LiveState, tuple[live.Nudge, ...], live.Watch]
 
 
 class LiveRunner:
-    def __init__(self, services: Any, *, settings: live.LiveSettings,
-                 senders: Mapping[str, notify.Notifier],
+    def __init__(self, services: Services, *, settings: live.LiveSettings,
                  clock: Callable[[], datetime] | None = None) -> None:
         self.services = services
         self.store = services.store
         self.settings = settings
-        self.senders = senders
         self.clock = clock or services.ctx.now
         self.tasks: set[asyncio.Task[Any]] = set()
         self.timers: dict[str, asyncio.Task[Any]] = {}  # sleeping timers only
@@ -75,7 +77,6 @@ class LiveRunner:
             timer.cancel()
         self.timers.clear()
         await tasks.drain(self.tasks, timeout=timeout, what="Zoom events")
-        await notify.close_all(self.senders)
 
     async def idle(self, timeout: float = 10.0) -> None:
         """Wait until no event is being processed (tests; timers may still be set)."""
@@ -97,11 +98,12 @@ class LiveRunner:
             return
         async with self._lock(event.uuid):
             step = await run_blocking(self._apply, event, watch)
+            if step is not None:  # planned under the lock, from the state just saved
+                self._plan(step[0])
         if step is None:
             log.info("zoom %s delivered again: already handled", event.name)
             return
         await self._deliver(step)
-        self._plan(step[0])
 
     def _apply(self, zoom: ZoomEvent, watch: live.Watch) -> Step | None:
         """Blocking: one event, applied once (None: a duplicate)."""
@@ -163,10 +165,11 @@ class LiveRunner:
     async def check(self, uuid: str) -> None:
         async with self._lock(uuid):
             step = await run_blocking(self._decide_now, uuid)
+            if step is not None:
+                self._plan(step[0])
         if step is None:
             return
         await self._deliver(step)
-        self._plan(step[0])
 
     def _decide_now(self, uuid: str) -> Step | None:
         for _ in range(CAS_TRIES):
@@ -192,7 +195,7 @@ class LiveRunner:
         state, nudges, watch = step
         for nudge in nudges:
             reply = live.nudge_reply(nudge, state, sandbox=self.services.ctx.sandbox)
-            sent = await notify.send(self.senders, user=watch.requester,
+            sent = await notify.send(self.services.messengers, user=watch.requester,
                                      platform=watch.platform, reply=reply)
             log.info("meeting %s: %s nudge %s", state.meeting_id, nudge.kind,
                      "sent" if sent else "not delivered")

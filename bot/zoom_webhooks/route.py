@@ -18,27 +18,24 @@ Settings: ``SECUREMEET_LOCK_QUIET_SECONDS`` (default 120), the quiet period afte
 last join before "lock the meeting"; ``SECUREMEET_WAITING_NUDGE_SECONDS`` (default 60),
 the least time between two waiting-room nudges for a meeting;
 ``SECUREMEET_HOST_LEFT_SECONDS`` (default 30), how long the host must be gone, others
-still in, before "end meeting for all".
+still in, before "end meeting for all" (read by :class:`bot.config.Config`).
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import math
-import os
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from datetime import datetime
-from typing import Any
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from bot import notify
-from bot.config import seconds_from_env
+from bot.frontdoor import FrontDoor
 from bot.frontend import MAX_BODY, FrontEnd, unavailable
+from bot.services import Services
 from bot.zoom_webhooks import events as webhook_events
 from bot.zoom_webhooks import signature
 from bot.zoom_webhooks.live_runner import LiveRunner
@@ -52,36 +49,21 @@ OFF = ("Zoom webhooks are not configured: set ZOOM_WEBHOOK_SECRET_TOKEN to the S
        "Token of your Zoom app's event subscription (see docs/WEBHOOKS.md). Unsigned "
        "events are never accepted.")
 
-ENV = {  # LiveSettings field → environment variable, (least, most)
-    "quiet_seconds": ("SECUREMEET_LOCK_QUIET_SECONDS", (0.1, 3600.0)),
-    "waiting_interval": ("SECUREMEET_WAITING_NUDGE_SECONDS", (0.1, 3600.0)),
-    "host_left_grace": ("SECUREMEET_HOST_LEFT_SECONDS", (0.1, 3600.0)),
-}
-
-
-def settings_from_env(env: Mapping[str, str] | None = None) -> LiveSettings:
-    env = os.environ if env is None else env
-    values = {name: seconds_from_env(env, var, least=least, most=most, default=math.nan)
-              for name, (var, (least, most)) in ENV.items()}
-    return LiveSettings(**{k: v for k, v in values.items() if not math.isnan(v)})
-
-
-def front_end(services: Any, **options: Any) -> FrontEnd:
+def front_end(services: Services, door: FrontDoor | None = None) -> FrontEnd:
     """Zoom webhooks for :mod:`bot.server`; off (503) without the secret token."""
-    return build(services, **options)[0]
+    return build(services)[0]
 
 
-def build(services: Any, *, settings: LiveSettings | None = None,
-          senders: Mapping[str, notify.Notifier] | None = None,
+def build(services: Services, *, settings: LiveSettings | None = None,
           clock: Callable[[], datetime] | None = None,
           wall_clock: Callable[[], float] = time.time) -> tuple[FrontEnd, LiveRunner | None]:
     """The front end and its runner (None when off). ``clock`` is the live logic's time,
-    ``wall_clock`` the Unix time signatures are checked against."""
+    ``wall_clock`` the Unix time signatures are checked against; ``settings`` default to
+    the configured timings."""
     secret = services.config.zoom_webhook_secret
     if not secret:
         return FrontEnd(NAME, "off", [unavailable(PATH, NAME, OFF)], reason=OFF), None
-    runner = LiveRunner(services, settings=settings or settings_from_env(),
-                        senders=notify.notifiers(services) if senders is None else senders,
+    runner = LiveRunner(services, settings=settings or services.config.live_settings,
                         clock=clock)
     hook = ZoomWebhook(secret, runner, wall_clock=wall_clock, now=clock or services.ctx.now)
     end = FrontEnd(NAME, "http", [Route(PATH, hook.endpoint, methods=["POST"])],

@@ -12,7 +12,7 @@ from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
 from bot import observability
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.frontend import MAX_BODY, FrontEnd
 from bot.server import create_app
@@ -28,7 +28,7 @@ LINE = re.compile(r"request id=(?P<id>[0-9a-f]{12}|[\w.-]+) method=(?P<method>\w
 
 @pytest.fixture
 def sandbox(tmp_path):
-    services = build(Config.from_env({}, db_path=str(tmp_path / "sm.db")))
+    services = bootstrap(Config.from_env({}, db_path=str(tmp_path / "sm.db")))
     yield services
     services.close()
 

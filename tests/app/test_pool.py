@@ -73,9 +73,12 @@ def test_keyword_arguments_and_errors_come_through(small_pool):
 
 @pytest.mark.parametrize(("raw", "ok"), [("", 16), ("8", 8), ("0", None), ("x", None),
                                          ("65", None)])
-def test_size_from_env(raw, ok):
+def test_the_size_comes_from_the_settings(raw, ok):
+    from bot.config import Config, ConfigError
+
+    env = {"SECUREMEET_THREADS": raw}
     if ok is None:
-        with pytest.raises(ValueError, match="SECUREMEET_THREADS"):
-            pool.size_from_env({"SECUREMEET_THREADS": raw})
+        with pytest.raises(ConfigError, match="SECUREMEET_THREADS"):
+            Config.from_env(env)
     else:
-        assert pool.size_from_env({"SECUREMEET_THREADS": raw}) == ok
+        assert Config.from_env(env).threads == ok

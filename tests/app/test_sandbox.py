@@ -6,7 +6,7 @@ from __future__ import annotations
 import os
 import stat
 
-from bot.app import build, sandbox_state_path
+from bot.bootstrap import bootstrap, sandbox_state_path
 from bot.config import Config
 from commands import router
 from commands.context import Requester
@@ -16,7 +16,7 @@ ME = Requester(user="console:you@example.com", platform="console", email="you@ex
 
 
 def schedule(config: Config, text: str) -> int:
-    services = build(config)
+    services = bootstrap(config)
     try:
         reply = router.dispatch(services.ctx, ME, text)
         return int(next(f.value for f in reply.facts if f.label == "Meeting ID")
@@ -31,7 +31,7 @@ def test_a_meeting_made_in_one_run_is_audited_in_the_next(tmp_path):
     path = sandbox_state_path(config)
     assert path is not None and path.exists()
     assert stat.S_IMODE(os.stat(path).st_mode) == 0o600  # it holds passcodes, as Zoom does
-    services = build(config)
+    services = bootstrap(config)
     try:
         audit = router.dispatch(services.ctx, ME, f"audit {meeting_id}")
         assert not audit.error and audit.title == "🔍 Audit: Kept"
@@ -39,7 +39,7 @@ def test_a_meeting_made_in_one_run_is_audited_in_the_next(tmp_path):
         assert not again.error  # new IDs never collide with the restored ones
     finally:
         services.close()
-    services = build(config)
+    services = bootstrap(config)
     try:
         mine = router.dispatch(services.ctx, ME, "audit mine")
         assert "Kept" in mine.plain_text() and "Second" in mine.plain_text()

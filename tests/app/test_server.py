@@ -10,7 +10,7 @@ from click.testing import CliRunner
 from starlette.responses import PlainTextResponse
 from starlette.routing import Route
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.cli import main
 from bot.config import Config
 from bot.frontend import MAX_BODY, FrontEnd
@@ -20,7 +20,7 @@ from tests.fakes.asgi_thread import ServerThread
 
 @pytest.fixture
 def sandbox(tmp_path):
-    services = build(Config.from_env({}, db_path=str(tmp_path / "sm.db")))
+    services = bootstrap(Config.from_env({}, db_path=str(tmp_path / "sm.db")))
     yield services
     services.close()
 

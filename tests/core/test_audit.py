@@ -17,7 +17,7 @@ import pytest
 from click.testing import CliRunner
 
 from bot import console
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from commands import audit, fix, policy, router
 from commands.context import Requester
@@ -45,7 +45,7 @@ def make_app(tmp_path, zoom_client):
     built = []
 
     def make(level: str = "standard"):
-        services = build(Config(db_path=str(tmp_path / f"{level}.db"), policy_level=level),
+        services = bootstrap(Config(db_path=str(tmp_path / f"{level}.db"), policy_level=level),
                          zoom=zoom_client)
         built.append(services)
         return services

@@ -87,12 +87,12 @@ def test_typed_calendar_command_in_the_terminal_chat(tmp_path):
     """``calendar <ID>`` is a command like the others: the host gets the .ics shown in the
     terminal, without the passcode; anyone else a refusal."""
     from bot import console
-    from bot.app import build
+    from bot.bootstrap import bootstrap
     from bot.config import Config
     from commands import router
     from commands.context import Requester
 
-    services = build(Config(db_path=str(tmp_path / "cal.db")))
+    services = bootstrap(Config(db_path=str(tmp_path / "cal.db")))
     host = Requester(user="console:ann", platform="console", email="ann@example.com")
     other = Requester(user="console:bob", platform="console", email="bob@example.com")
     try:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from commands import router
 from commands.context import Requester
@@ -14,7 +14,7 @@ host = Requester("slack:T1:UHOST", "slack", "host@example.com")
 
 @pytest.fixture
 def app(tmp_path, zoom_client):
-    services = build(Config(db_path=str(tmp_path / "end.db")), zoom=zoom_client)
+    services = bootstrap(Config(db_path=str(tmp_path / "end.db")), zoom=zoom_client)
     yield services
     services.close()
 

@@ -11,9 +11,9 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config, ConfigError
-from bot.recovery import RecoveryLoop, grace_from_env
+from bot.recovery import RecoveryLoop
 from commands import recovery, router, schedule
 from commands.context import Requester
 from commands.reply import Reply
@@ -29,7 +29,7 @@ class Crash(BaseException):
 
 @pytest.fixture
 def app(tmp_path, zoom_client):
-    services = build(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
+    services = bootstrap(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
     yield services
     services.close()
 
@@ -130,7 +130,8 @@ class Inbox:
 def test_the_server_loop_tells_the_requester(app, zoom, monkeypatch):
     crash_after_create(app, monkeypatch, "tomorrow 3pm Told")
     inbox = Inbox()
-    loop = RecoveryLoop(app, senders={"slack": inbox}, grace=NOW)
+    app.messengers["slack"] = inbox
+    loop = RecoveryLoop(app, grace=NOW)
     settled = asyncio.run(loop.once())
     assert [s.outcome for s in settled] == [recovery.REMOVED]
     ((user, reply),) = inbox.sent
@@ -138,12 +139,15 @@ def test_the_server_loop_tells_the_requester(app, zoom, monkeypatch):
     assert "“Told”" in reply.text and "removed it" in reply.text
 
 
-def test_the_grace_comes_from_the_environment():
-    assert grace_from_env({}) == recovery.GRACE
-    assert grace_from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": "5"}) == timedelta(seconds=5)
-    for bad in ("-1", "soon", "nan", "100000"):
-        with pytest.raises(ConfigError, match="SECUREMEET_RECOVERY_GRACE_SECONDS"):
-            grace_from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": bad})
+def test_the_grace_and_the_period_come_from_the_settings(app):
+    assert RecoveryLoop(app).grace == recovery.GRACE and RecoveryLoop(app).every == 60
+    config = Config.from_env({"SECUREMEET_RECOVERY_GRACE_SECONDS": "5",
+                              "SECUREMEET_RECOVERY_INTERVAL_SECONDS": "2.5"})
+    assert (config.recovery_grace_seconds, config.recovery_interval_seconds) == (5, 2.5)
+    for var in ("SECUREMEET_RECOVERY_GRACE_SECONDS", "SECUREMEET_RECOVERY_INTERVAL_SECONDS"):
+        for bad in ("-1", "soon", "nan", "100000"):
+            with pytest.raises(ConfigError, match=var):
+                Config.from_env({var: bad})
 
 
 def test_two_sweeps_at_once_settle_an_intent_once(app, zoom, monkeypatch):
@@ -171,11 +175,11 @@ def test_the_terminal_settles_what_an_earlier_run_left(tmp_path, monkeypatch):
 
     from click.testing import CliRunner
 
-    from bot.app import sandbox_state_path
+    from bot.bootstrap import sandbox_state_path
     from bot.cli import main
 
     config = Config(db_path=str(tmp_path / "cli.db"))
-    services = build(config)
+    services = bootstrap(config)
     try:
         orphan = crash_after_create(services, monkeypatch, "tomorrow 3pm Left behind")
     finally:
@@ -211,7 +215,8 @@ def test_an_unanswered_request_is_told_once_even_with_its_interrupted_create(
     app.store.open_request(OpenRequest("slack:command:t3", "slack:T1:UNEW", "slack",
                                        "audit", datetime.now(UTC)))  # still being worked on
     inbox = Inbox()
-    asyncio.run(RecoveryLoop(app, senders={"slack": inbox}, grace=timedelta(minutes=1)).once())
+    app.messengers["slack"] = inbox
+    asyncio.run(RecoveryLoop(app, grace=timedelta(minutes=1)).once())
     assert [(user, reply.title) for user, reply in inbox.sent] == [
         (who.user, "⚠️ A meeting request did not complete"),
         ("slack:T1:UOTHER", "⚠️ A request did not finish")]

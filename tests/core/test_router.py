@@ -11,7 +11,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from commands import router
 from commands.context import Requester
@@ -36,7 +36,7 @@ def app(tmp_path_factory, zoom_server):
                         client_secret=zoom_server.client_secret, api_url=zoom_server.api_url,
                         oauth_url=zoom_server.oauth_url)
     zoom_server.reset()
-    services = build(Config(db_path=str(tmp_path_factory.mktemp("router") / "r.db")),
+    services = bootstrap(Config(db_path=str(tmp_path_factory.mktemp("router") / "r.db")),
                      zoom=client)
     yield services
     services.close()

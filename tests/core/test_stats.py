@@ -20,11 +20,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
+from bot import charts
 from commands import stats
 from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError
 from commands.records import Event, MeetingRecord
-from commands.stats_chart import sparkline
+from commands.stats import sparkline
 from storage import stats as rollups
 from storage.schema import migrations
 from storage.sqlite_store import SqliteStore, iso
@@ -278,7 +279,8 @@ def test_the_admin_reply_has_figures_a_sparkline_a_chart_and_a_csv(store):
     assert facts["Unparsed times"] == "3 — top: “tmrw 3ish” ×2 · “asap” ×1"
     assert facts["Weekly trend"].startswith("▁▁▁▃█ meetings/week")
     assert "4 meetings by 3 hosts" in reply.text
-    (png_name, png_type, png), (csv_name, csv_type, data) = reply.attachments
+    assert reply.chart is not None and len(reply.chart.weeks) == 5  # drawn by front ends
+    (png_name, png_type, png), (csv_name, csv_type, data) = charts.with_png(reply).attachments
     assert (png_name, png_type) == ("securemeet-stats.png", "image/png")
     assert Image.open(io.BytesIO(png)).size == (800, 360)
     assert (csv_name, csv_type) == ("securemeet-stats.csv", "text/csv")
@@ -319,9 +321,8 @@ def test_sparkline(values, line):
 
 def test_the_chart_is_deterministic_and_handles_no_weeks():
     weeks = [(date(2026, 11, 2), 3, 2), (date(2026, 11, 9), 0, 0)]
-    from commands.stats_chart import weekly_png
-    assert weekly_png(weeks, title="t") == weekly_png(weeks, title="t")
-    assert Image.open(io.BytesIO(weekly_png([], title="t"))).format == "PNG"
+    assert charts.weekly_png(weeks, title="t") == charts.weekly_png(weeks, title="t")
+    assert Image.open(io.BytesIO(charts.weekly_png([], title="t"))).format == "PNG"
 
 
 def test_every_json_key_is_documented():
@@ -506,11 +507,11 @@ def _midnight(d):
 # -- real commands through the router, against the Zoom emulator ----------------------
 
 def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_client):
-    from bot.app import build
+    from bot.bootstrap import bootstrap
     from bot.config import Config
     from commands import router
 
-    app = build(Config(db_path=str(tmp_path / "real.db")), zoom=zoom_client)
+    app = bootstrap(Config(db_path=str(tmp_path / "real.db")), zoom=zoom_client)
     try:
         host = Requester("slack:T1:UHOST", "slack", "host@example.com")
         other = Requester("teams:aad-2", "teams", "other@example.com")

@@ -12,7 +12,7 @@ import time
 
 import pytest
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from commands import router, schedule
 from commands.context import Requester
@@ -26,7 +26,7 @@ BODY = {"topic": "Late", "type": 2, "duration": 30, "password": "aB3@kP9x-Z",
 
 @pytest.fixture
 def app(tmp_path, zoom_client):
-    services = build(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
+    services = bootstrap(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
     yield services
     services.close()
 

@@ -33,9 +33,10 @@ from typing import Any
 
 import requests
 
-from bot.app import Services, build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.server import create_app
+from bot.services import Services
 from bot.zoom_emulator import ZoomEmulator
 from tests import paths
 from tests.fakes.asgi_thread import ServerThread
@@ -143,8 +144,8 @@ class Running:
 
 @contextlib.contextmanager
 def serve_in_process(stack: Stack, **build_kw: Any) -> Iterator[Running]:
-    """The real ASGI app on uvicorn in a thread; ``build_kw`` go to :func:`bot.app.build`."""
-    services = build(Config.from_env(stack.env()), **build_kw)
+    """The real ASGI app on uvicorn in a thread; ``build_kw`` go to ``bootstrap``."""
+    services = bootstrap(Config.from_env(stack.env()), **build_kw)
     try:
         with ServerThread(create_app(services)) as server:
             yield Running(server.url, services)

@@ -19,7 +19,7 @@ from typing import Any
 import pytest
 import requests
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.server import create_app
 from bot.zoom_emulator import ZoomEmulator
@@ -91,7 +91,7 @@ def server(tmp_path_factory, slack, emulator, logs) -> Iterator[ServerThread]:
         "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
         "SECUREMEET_DB": str(tmp_path_factory.mktemp("slack") / "securemeet.db"),
     }
-    services = build(Config.from_env(env))
+    services = bootstrap(Config.from_env(env))
     try:
         with ServerThread(create_app(services)) as running:
             running.services = services  # type: ignore[attr-defined]

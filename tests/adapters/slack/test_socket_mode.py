@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl
 import pytest
 import requests
 
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
 from bot.server import create_app
 from bot.zoom_emulator import ZoomEmulator
@@ -54,7 +54,7 @@ def stack(tmp_path_factory) -> Iterator[tuple[FakeSlack, FakeSocketMode, ZoomEmu
             "ZOOM_OAUTH_URL": zoom.oauth_url,
             "SECUREMEET_DB": str(tmp_path_factory.mktemp("socket") / "securemeet.db"),
         }
-        services = build(Config.from_env(env))
+        services = bootstrap(Config.from_env(env))
         try:
             with ServerThread(create_app(services, socket_mode=True)) as server:
                 socket.wait_connected()

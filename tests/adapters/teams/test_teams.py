@@ -33,10 +33,12 @@ import pytest
 import requests
 
 from bot import teams
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
+from bot.frontdoor import FrontDoor
 from bot.server import create_app
 from bot.teams import cards
+from bot.teams.messenger import TeamsMessenger
 from commands.reply import Fact, Reply
 from tests.adapters.teams.test_teams_cards import VALIDATOR
 from tests.fakes.asgi_thread import ServerThread
@@ -88,10 +90,10 @@ def fake(fake_teams: FakeTeams) -> FakeTeams:
 class Running:
     """A running SecureMeet server with Teams on, and helpers to talk to it."""
 
-    def __init__(self, services: Any, server: ServerThread, end: Any, fake: FakeTeams,
+    def __init__(self, services: Any, server: ServerThread, door: FrontDoor, fake: FakeTeams,
                  zoom: Any) -> None:
-        self.services, self.server, self.end, self.fake, self.zoom = (services, server, end,
-                                                                       fake, zoom)
+        self.services, self.server, self.door, self.fake, self.zoom = (services, server, door,
+                                                                        fake, zoom)
 
     @property
     def url(self) -> str:
@@ -110,7 +112,7 @@ class Running:
     def settle(self, timeout: float = 10.0) -> None:
         """Wait until the bot has no reply in progress."""
         deadline = time.monotonic() + timeout
-        while self.end.bot.busy:
+        while self.door.busy:
             assert time.monotonic() < deadline, "Teams work did not finish"
             time.sleep(0.01)
 
@@ -134,10 +136,14 @@ def facts(card: dict[str, Any]) -> dict[str, str]:
             for f in found["facts"]}
 
 
-def run(services: Any, fake: FakeTeams, zoom: Any, **front: Any) -> Iterator[Running]:
-    end = teams.front_end(services, **front)
-    with ServerThread(create_app(services, ends=[end])) as server:
-        yield Running(services, server, end, fake, zoom)
+def run(services: Any, fake: FakeTeams, zoom: Any, **sdk: Any) -> Iterator[Running]:
+    """Serve Teams alone; ``sdk`` (``cloud``, ``token``) are the SDK's test seams."""
+    if sdk:
+        services.messengers["teams"] = TeamsMessenger(services.config, services.store, **sdk)
+    door = FrontDoor(services)
+    end = teams.front_end(services, door)
+    with ServerThread(create_app(services, door=door, ends=[end])) as server:
+        yield Running(services, server, door, fake, zoom)
     services.close()
 
 
@@ -146,7 +152,7 @@ def bot(tmp_path, fake, zoom, zoom_client) -> Iterator[Running]:
     """Teams in development mode (no credentials, tokens not checked)."""
     config = Config(db_path=str(tmp_path / "teams.db"), teams_allow_unauthenticated=True,
                     admins=frozenset({"admin@example.com"}))
-    yield from run(build(config, zoom=zoom_client), fake, zoom)
+    yield from run(bootstrap(config, zoom=zoom_client), fake, zoom)
 
 
 def the_meeting(zoom: Any) -> dict[str, Any]:
@@ -390,7 +396,7 @@ def test_an_installation_is_remembered_for_later(bot):
 def single_tenant_bot(tmp_path, fake, zoom, zoom_client) -> Iterator[Running]:
     config = Config(db_path=str(tmp_path / "t.db"), teams_allow_unauthenticated=True,
                     teams_tenant_id=TENANT)
-    yield from run(build(config, zoom=zoom_client), fake, zoom)
+    yield from run(bootstrap(config, zoom=zoom_client), fake, zoom)
 
 
 def test_with_a_tenant_configured_other_tenants_are_not_served(single_tenant_bot, caplog):
@@ -406,7 +412,7 @@ def test_with_a_tenant_configured_other_tenants_are_not_served(single_tenant_bot
 
 # off, and authentication ----------------------------------------------------------------------
 def test_without_credentials_teams_is_off_with_a_503_that_says_why(tmp_path, fake, caplog):
-    services = build(Config(db_path=str(tmp_path / "off.db")), zoom=object())  # type: ignore[arg-type]
+    services = bootstrap(Config(db_path=str(tmp_path / "off.db")), zoom=object())  # type: ignore[arg-type]
     caplog.set_level(logging.WARNING, logger="securemeet.server")
     with ServerThread(create_app(services)) as server:  # every front end, as `serve` runs
         body = activity(SCHEDULE, service_url=fake.service_url)
@@ -424,7 +430,7 @@ def test_without_credentials_teams_is_off_with_a_503_that_says_why(tmp_path, fak
 
 def test_securemeet_serve_includes_teams_in_development_mode(tmp_path, fake, zoom_client):
     config = Config(db_path=str(tmp_path / "dev.db"), teams_allow_unauthenticated=True)
-    services = build(config, zoom=zoom_client)
+    services = bootstrap(config, zoom=zoom_client)
     with ServerThread(create_app(services)) as server:
         health = requests.get(server.url + "/healthz", timeout=5).json()
         assert health["front_ends"]["teams"] == "http, unauthenticated (development)"
@@ -441,7 +447,7 @@ def secured(tmp_path, fake, zoom, zoom_client) -> Iterator[Running]:
     config = Config(db_path=str(tmp_path / "auth.db"), teams_app_id=APP_ID,
                     teams_app_password="not-used-the-token-provider-stands-in")
     outbound = fake.token(audience="https://api.botframework.com", service_url="")
-    running = run(build(config, zoom=zoom_client), fake, zoom, cloud=fake.cloud(),
+    running = run(bootstrap(config, zoom=zoom_client), fake, zoom, cloud=fake.cloud(),
                   token=lambda scope, tenant=None: outbound)
     for bot in running:
         bot.outbound_token = outbound  # type: ignore[attr-defined]
@@ -486,16 +492,16 @@ def test_with_credentials_a_correctly_signed_request_is_served(secured):
 
 # proactive messages (live host duties) ----------------------------------------------------------
 def notify(services: Any, user: str, reply: Any) -> None:
+    """A proactive message, as the live duties send one: a messenger of its own (the
+    server's runs in the server's event loop)."""
     import asyncio
 
-    from bot.teams.notify import TeamsNotifier
-
     async def go() -> None:
-        notifier = TeamsNotifier(services)
+        messenger = TeamsMessenger(services.config, services.store)
         try:
-            await notifier.notify(user, reply)
+            await messenger.notify(user, reply)
         finally:
-            await notifier.close()
+            await messenger.close()
 
     asyncio.run(go())
 
@@ -531,7 +537,7 @@ def test_a_host_seen_only_in_a_channel_gets_a_new_1to1_chat(bot):
 
 
 def test_a_user_the_bot_never_saw_cannot_be_reached(bot):
-    from bot.teams.notify import NoConversation
+    from bot.teams.messenger import NoConversation
 
     with pytest.raises(NoConversation):
         notify(bot.services, "teams:aad-nobody", NUDGE)

@@ -139,14 +139,14 @@ def test_cards_are_valid_adaptive_cards_1_5(reply):
 
 
 def test_help_from_the_registry_is_a_valid_card_and_speaks_teams(tmp_path):
-    from bot.app import build
+    from bot.bootstrap import bootstrap
     from bot.config import Config
     from commands.context import Requester
 
     class NoZoom:  # help never calls Zoom
         pass
 
-    services = build(Config(db_path=str(tmp_path / "h.db")), zoom=NoZoom())  # type: ignore[arg-type]
+    services = bootstrap(Config(db_path=str(tmp_path / "h.db")), zoom=NoZoom())  # type: ignore[arg-type]
     try:
         reply = router.dispatch(services.ctx, Requester("teams:x", "teams", ""), "help")
     finally:

@@ -26,8 +26,9 @@ import pytest
 import requests
 
 from bot import slack as slack_front
-from bot.app import build
+from bot.bootstrap import bootstrap
 from bot.config import Config
+from bot.frontdoor import FrontDoor
 from bot.frontend import MAX_BODY
 from bot.server import create_app
 from bot.zoom_emulator import ZoomEmulator
@@ -81,7 +82,9 @@ def env_for(slack: FakeSlack, emulator: ZoomEmulator, db: str, **extra: str) -> 
 
 def start_server(services: Any, settings: LiveSettings = QUICK) -> ServerThread:
     hooks, _ = webhooks.build(services, settings=settings)
-    running = ServerThread(create_app(services, ends=[slack_front.front_end(services), hooks]))
+    door = FrontDoor(services)
+    running = ServerThread(create_app(services, door=door,
+                                      ends=[slack_front.front_end(services, door), hooks]))
     running.services = services  # type: ignore[attr-defined]
     return running
 
@@ -89,7 +92,7 @@ def start_server(services: Any, settings: LiveSettings = QUICK) -> ServerThread:
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, slack, emulator) -> Iterator[ServerThread]:
     db = str(tmp_path_factory.mktemp("webhooks") / "securemeet.db")
-    services = build(Config.from_env(env_for(slack, emulator, db)))
+    services = bootstrap(Config.from_env(env_for(slack, emulator, db)))
     try:
         with start_server(services) as running:
             yield running
@@ -549,7 +552,7 @@ def test_a_body_over_the_limit_is_refused(server):
 def test_without_a_secret_token_events_get_a_friendly_503(tmp_path, slack, emulator):
     env = env_for(slack, emulator, str(tmp_path / "sm.db"))
     del env["ZOOM_WEBHOOK_SECRET_TOKEN"]
-    services = build(Config.from_env(env))
+    services = bootstrap(Config.from_env(env))
     try:
         hooks, runner = webhooks.build(services)
         assert runner is None and hooks.status == "off"
@@ -566,24 +569,28 @@ def test_without_a_secret_token_events_get_a_friendly_503(tmp_path, slack, emula
         services.close()
 
 
+LIVE_VARS = ("SECUREMEET_LOCK_QUIET_SECONDS", "SECUREMEET_WAITING_NUDGE_SECONDS",
+             "SECUREMEET_HOST_LEFT_SECONDS")
+
+
 def test_settings_come_from_the_environment_and_are_checked():
-    settings = webhooks.settings_from_env({"SECUREMEET_LOCK_QUIET_SECONDS": "45",
-                                           "SECUREMEET_WAITING_NUDGE_SECONDS": "90",
-                                           "SECUREMEET_HOST_LEFT_SECONDS": "10"})
+    settings = Config.from_env(dict(zip(LIVE_VARS, ("45", "90", "10"), strict=True))
+                               ).live_settings
     assert (settings.quiet_seconds, settings.waiting_interval, settings.host_left_grace) == (
         45, 90, 10)
-    assert webhooks.settings_from_env({}) == LiveSettings()
+    assert Config.from_env({}).live_settings == LiveSettings()
     from bot.config import ConfigError
 
-    for bad in ("0", "-1", "soon", "nan", "86400"):
-        with pytest.raises(ConfigError, match="SECUREMEET_LOCK_QUIET_SECONDS"):
-            webhooks.settings_from_env({"SECUREMEET_LOCK_QUIET_SECONDS": bad})
+    for var in LIVE_VARS:
+        for bad in ("0", "-1", "soon", "nan", "86400"):
+            with pytest.raises(ConfigError, match=var):
+                Config.from_env({var: bad})
 
 
 def test_a_restart_keeps_the_state_and_the_pending_lock_nudge(tmp_path, slack, emulator):
     db = str(tmp_path / "restart.db")
     slow = LiveSettings(quiet_seconds=3.0, waiting_interval=0.8, host_left_grace=0.4)
-    first = build(Config.from_env(env_for(slack, emulator, db)))
+    first = bootstrap(Config.from_env(env_for(slack, emulator, db)))
     try:
         with start_server(first, slow) as running:
             meeting = schedule(running, slack, emulator, OTHER, "Survives a restart")
@@ -594,7 +601,7 @@ def test_a_restart_keeps_the_state_and_the_pending_lock_nudge(tmp_path, slack, e
     finally:
         first.close()
     assert len(dms(slack, OTHER)) == already  # stopped before the quiet period was over
-    second = build(Config.from_env(env_for(slack, emulator, db)))
+    second = bootstrap(Config.from_env(env_for(slack, emulator, db)))
     try:
         with start_server(second, slow):
             message = wait_dms(slack, OTHER, already + 1, timeout=10)[already]
@@ -604,7 +611,7 @@ def test_a_restart_keeps_the_state_and_the_pending_lock_nudge(tmp_path, slack, e
 
 
 def test_the_server_serves_zoom_webhooks_by_default(tmp_path, slack, emulator):
-    services = build(Config.from_env(env_for(slack, emulator, str(tmp_path / "sm.db"))))
+    services = bootstrap(Config.from_env(env_for(slack, emulator, str(tmp_path / "sm.db"))))
     try:
         with ServerThread(create_app(services)) as running:
             health = requests.get(running.url + "/healthz", timeout=5).json()
@@ -624,7 +631,7 @@ def test_the_cli_refuses_a_bad_setting_and_doctor_reports_webhooks(tmp_path, mon
 
     for key in ("ZOOM_ACCOUNT_ID", "ZOOM_CLIENT_ID", "ZOOM_CLIENT_SECRET", "SLACK_BOT_TOKEN",
                 "SLACK_SIGNING_SECRET", "SLACK_APP_TOKEN", "TEAMS_APP_ID",
-                "TEAMS_APP_PASSWORD", *(var for var, _ in webhooks.ENV.values())):
+                "TEAMS_APP_PASSWORD", *LIVE_VARS):
         monkeypatch.delenv(key, raising=False)
     monkeypatch.setenv("SECUREMEET_DB", str(tmp_path / "sm.db"))
     monkeypatch.delenv("ZOOM_WEBHOOK_SECRET_TOKEN", raising=False)
@@ -650,7 +657,7 @@ def test_every_handled_event_is_documented(name):
     assert f"`{name}`" in DOCS
 
 
-@pytest.mark.parametrize("var", [var for var, _ in webhooks.ENV.values()])
+@pytest.mark.parametrize("var", LIVE_VARS)
 def test_every_setting_is_documented(var):
     assert f"`{var}`" in DOCS and f"`{var}`" in README
 
@@ -666,12 +673,14 @@ def test_a_host_who_scheduled_from_teams_is_nudged_in_their_teams_chat(tmp_path,
         monkeypatch.delenv(name, raising=False)  # the Teams SDK reads these
     config = Config(db_path=str(tmp_path / "teams.db"), teams_allow_unauthenticated=True,
                     zoom_webhook_secret=SECRET)
-    services = build(config, zoom=zoom_client)
+    services = bootstrap(config, zoom=zoom_client)
     with FakeTeams() as fake:
         fake.add_member(ASHA.member_id, aad=ASHA.aad, name=ASHA.name, email=ASHA.email)
         hooks, _ = webhooks.build(services, settings=QUICK)
+        door = FrontDoor(services)
         try:
-            with ServerThread(create_app(services, ends=[teams.front_end(services), hooks])
+            with ServerThread(create_app(services, door=door,
+                                         ends=[teams.front_end(services, door), hooks])
                               ) as running:
                 said = requests.post(running.url + "/api/messages", timeout=10, json=activity(
                     "tomorrow 3pm for 45m Teams standup", service_url=fake.service_url))
@@ -722,8 +731,8 @@ def test_two_replicas_on_one_database_lose_no_event(tmp_path, slack, emulator):
     from concurrent.futures import ThreadPoolExecutor
 
     db = str(tmp_path / "replicas.db")
-    one = build(Config.from_env(env_for(slack, emulator, db)))
-    two = build(Config.from_env(env_for(slack, emulator, db)))
+    one = bootstrap(Config.from_env(env_for(slack, emulator, db)))
+    two = bootstrap(Config.from_env(env_for(slack, emulator, db)))
     slow = LiveSettings(quiet_seconds=60)
     try:
         with start_server(one, slow) as first, start_server(two, slow) as second:

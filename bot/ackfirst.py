@@ -1,4 +1,4 @@
-"""Acks first: background work waits until a burst of Slack requests has been answered.
+"""Acks first: background work waits until a burst of chat requests has been answered.
 
 Slack's 3 s ack deadline is hard; the Zoom work behind a command is not (it answers
 through ``response_url`` within 30 minutes). When 50 commands arrive at once, every

@@ -1,33 +1,28 @@
-"""The weekly trend as a picture: a compact text sparkline, and a PNG bar chart.
+"""Charts for replies that carry one (the admin stats' weekly trend), drawn as PNG.
 
-The PNG is drawn with Pillow (small, well kept, wheels for every platform, no GUI
-toolkit or numeric stack behind it): stacked bars per week, meetings compliant at
-creation in green under those that were not in red. The same input always gives the
-same bytes, so the chart can be snapshot-tested.
+The core describes a chart as data (:class:`commands.reply.Chart`): it stays pure.
+:func:`with_png` turns that into a PNG attachment just before a reply is delivered, on
+every platform and in the terminal. The PNG is drawn with Pillow (small, well kept,
+wheels for every platform, no GUI toolkit or numeric stack behind it): stacked bars per
+week, meetings compliant at creation in green under those that were not in red. The same
+input always gives the same bytes, so the chart can be snapshot-tested.
 """
 
 from __future__ import annotations
 
 import io
 from collections.abc import Sequence
+from dataclasses import replace
 from datetime import date
 
 from PIL import Image, ImageDraw, ImageFont
 
-BLOCKS = "▁▂▃▄▅▆▇█"
+from commands.reply import Reply
 
 WIDTH, HEIGHT = 800, 360
 _LEFT, _RIGHT, _TOP, _BOTTOM = 56, 20, 56, 48
 _BG, _INK, _GRID = (255, 255, 255), (40, 40, 40), (225, 225, 225)
 _OK, _BAD = (46, 139, 87), (205, 70, 60)
-
-
-def sparkline(values: Sequence[int]) -> str:
-    """``[0, 3, 7, 2]`` → ``"▁▄█▂"``: one block per value, scaled to the largest."""
-    peak = max(values, default=0)
-    if peak <= 0:
-        return BLOCKS[0] * len(values)
-    return "".join(BLOCKS[round(max(v, 0) / peak * (len(BLOCKS) - 1))] for v in values)
 
 
 def weekly_png(weeks: Sequence[tuple[date, int, int]], *, title: str) -> bytes:
@@ -95,3 +90,13 @@ def _font(size: int) -> ImageFont.ImageFont | ImageFont.FreeTypeFont:
         return ImageFont.load_default(size=size)  # Pillow's bundled font, with FreeType
     except (OSError, ImportError, TypeError):
         return ImageFont.load_default()
+
+
+def with_png(reply: Reply) -> Reply:
+    """``reply`` with its chart drawn and attached as a PNG (the first attachment)."""
+    if reply.chart is None:
+        return reply
+    chart = reply.chart
+    png = weekly_png(chart.weeks, title=chart.title)
+    return replace(reply, chart=None, attachments=((chart.filename, "image/png", png),
+                                                   *reply.attachments))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from bot.slack.ackfirst import AckFirst
+from bot.ackfirst import AckFirst
 
 
 def test_work_waits_for_the_burst_then_runs():

@@ -1,0 +1,109 @@
+"""The composition root: every service built once, here, from one ``Config``.
+
+The CLI, the server and the tests all call :func:`bootstrap` (as cosmicpython's
+``bootstrap``): the store, the Zoom client (and in sandbox mode the emulator it talks
+to), the core's context, the profile cache, and one messenger per configured platform
+(:mod:`bot.platforms`), shared by that platform's front end, the sweep, the live
+duties and the notices. Tests pass fakes in (``zoom=``, ``store=``, ``messengers=``).
+
+Without Zoom credentials the built-in emulator is started on loopback and the *real*
+client talks to it, so the sandbox runs the production code path. ``offline=True`` is
+for commands that never call Zoom (``stats``): no emulator is started.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from bot import platforms, pool
+from bot.config import Config
+from bot.profiles import Profiles
+from bot.services import Messenger, Services
+from bot.zoom.client import ZoomClient
+from commands.context import Context
+from commands.errors import ZoomUnavailable
+from commands.ports import Store, ZoomGateway
+from storage.sqlite_store import SqliteStore
+
+log = logging.getLogger("securemeet")
+
+
+def bootstrap(config: Config | None = None, *, zoom: ZoomGateway | None = None,
+              store: Store | None = None, clock: Callable[[], datetime] | None = None,
+              messengers: Mapping[str, Messenger] | None = None,
+              offline: bool = False) -> Services:
+    """Build every service once. Close them with :meth:`Services.close`."""
+    config = config or Config.from_env()
+    pool.configure(config.threads)
+    closers: list[Callable[[], object]] = []
+    emulator = None
+    if zoom is None and offline:
+        zoom = Offline()
+    elif zoom is None:
+        zoom, emulator = _zoom_for(config, closers)
+    if store is None:
+        store = SqliteStore(config.db_path)
+        closers.append(store.close)
+    ctx = Context(zoom=zoom, store=store, clock=clock or (lambda: datetime.now(UTC)),
+                  policy_level=config.policy_level, sandbox=config.sandbox,
+                  secret_key=config.key_bytes(), day_first=config.day_first)
+    if messengers is None:
+        messengers = platforms.messengers(config, store)
+    return Services(config, store, zoom, ctx, Profiles(store), dict(messengers), emulator,
+                    closers)
+
+
+class Offline:
+    """The Zoom gateway of a command that must not call Zoom: every call refuses."""
+
+    def __getattr__(self, name: str) -> Any:
+        def refuse(*args: Any, **kwargs: Any) -> Any:
+            raise ZoomUnavailable("This command works offline and does not call Zoom.")
+        return refuse
+
+
+def sandbox_state_path(config: Config) -> Path | None:
+    """Where sandbox mode keeps the emulator's meetings between runs: beside the
+    database, so `securemeet try …` then `securemeet audit <ID>` finds the meeting."""
+    if config.db_path in ("", ":memory:") or "://" in config.db_path:
+        return None
+    return Path(config.db_path + ".zoom-sandbox.json")
+
+
+def _zoom_for(config: Config, closers: list[Callable[[], object]]) -> tuple[ZoomClient, Any]:
+    from bot.observability import zoom_call  # every Zoom call's latency, for /metrics
+
+    if not config.sandbox:
+        client = ZoomClient(account_id=config.zoom_account_id, client_id=config.zoom_client_id,
+                            client_secret=config.zoom_client_secret,
+                            api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url,
+                            on_call=zoom_call)
+        closers.append(client.close)
+        return client, None
+    from bot.zoom_emulator import ZoomEmulator
+
+    emulator = ZoomEmulator()
+    emulator.start()
+    closers.append(emulator.stop)
+    kept = sandbox_state_path(config)
+    if kept is not None:  # the sandbox's Zoom outlives the process, as Zoom does
+        emulator.load(kept)
+        closers.append(lambda: _save_sandbox(emulator, kept))
+    log.info("sandbox mode: no Zoom credentials, using the built-in Zoom emulator at %s",
+             emulator.api_url)
+    client = ZoomClient(account_id=emulator.account_id, client_id=emulator.client_id,
+                        client_secret=emulator.client_secret, api_url=emulator.api_url,
+                        oauth_url=emulator.oauth_url, on_call=zoom_call)
+    closers.append(client.close)
+    return client, emulator
+
+
+def _save_sandbox(emulator: Any, path: Path) -> None:
+    try:
+        emulator.save(path)
+    except OSError as exc:
+        log.warning("sandbox Zoom state not saved to %s (%s)", path, exc.strerror or exc)
