@@ -4,10 +4,14 @@ from __future__ import annotations
 
 import os
 from collections.abc import Callable, Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from bot.bootstrap import bootstrap
+from bot.config import Config
+from bot.services import Services
 from bot.zoom.client import ZoomClient
 from bot.zoom_emulator import ZoomEmulator
 
@@ -76,3 +80,29 @@ def make_zoom_client(zoom: ZoomEmulator, sleeps: list[float]) -> Iterator[
 def zoom_client(make_zoom_client: Callable[..., ZoomClient]) -> ZoomClient:
     """A real ZoomClient on the emulator; its sleeps are recorded in ``sleeps``."""
     return make_zoom_client()
+
+
+# --- the app: services built by the composition root -----------------------------
+
+
+@pytest.fixture
+def make_app(tmp_path: Path, zoom_client: ZoomClient) -> Iterator[Callable[..., Services]]:
+    """Build services as the CLI and the server do (a temp SQLite file, the real Zoom
+    client on the emulator); ``Config`` fields as keyword overrides. Closed afterwards."""
+    built: list[Services] = []
+
+    def make(**settings: Any) -> Services:
+        name = f"app{len(built)}.db"
+        config = Config(**{"db_path": str(tmp_path / name), **settings})
+        built.append(bootstrap(config, zoom=zoom_client))
+        return built[-1]
+
+    yield make
+    for services in built:
+        services.close()
+
+
+@pytest.fixture
+def app(make_app: Callable[..., Services]) -> Services:
+    """The app with default settings: what most core tests run commands against."""
+    return make_app()

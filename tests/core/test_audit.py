@@ -17,8 +17,6 @@ import pytest
 from click.testing import CliRunner
 
 from bot import console
-from bot.bootstrap import bootstrap
-from bot.config import Config
 from commands import audit, fix, policy, router
 from commands.context import Requester
 from commands.reply import Reply, Status
@@ -38,26 +36,6 @@ def person(email: str, *, admin: bool = False) -> Requester:
 
 host, alt, admin, stranger = person(HOST), person(ALT), person(ADMIN, admin=True), \
     person(STRANGER)
-
-
-@pytest.fixture
-def make_app(tmp_path, zoom_client):
-    built = []
-
-    def make(level: str = "standard"):
-        services = bootstrap(Config(db_path=str(tmp_path / f"{level}.db"), policy_level=level),
-                         zoom=zoom_client)
-        built.append(services)
-        return services
-
-    yield make
-    for services in built:
-        services.close()
-
-
-@pytest.fixture
-def app(make_app):
-    return make_app()
 
 
 def create(zoom_client, *, host_email: str = HOST, password: str = GOOD, days: float = 2,
@@ -143,7 +121,7 @@ def test_rule_through_a_real_audit(make_app, zoom, zoom_client, rule_id, level, 
     for path, value in locks.items():
         zoom.lock_setting(path, value)
     meeting_id = create(zoom_client, password=code, settings=settings)
-    reply = say(make_app(level), host, f"audit {meeting_id}")
+    reply = say(make_app(policy_level=level), host, f"audit {meeting_id}")
     assert not reply.error, reply.text
     assert statuses(reply)[rule_id] is expected
     found = item(reply, rule_id)
@@ -267,7 +245,7 @@ def test_a_meeting_fix_changes_zoom_and_the_reaudit_passes(app, zoom, zoom_clien
 @pytest.mark.parametrize(("rule_id", "settings"), [
     ("signed-in-only", {}), ("mute-on-entry", {})])
 def test_strict_meeting_fixes(make_app, zoom, zoom_client, rule_id, settings):
-    app = make_app("strict")
+    app = make_app(policy_level="strict")
     meeting_id = create(zoom_client, settings=settings)
     assert statuses(say(app, host, f"audit {meeting_id}"))[rule_id] is Status.FAIL
     reply = say(app, host, f"fix {meeting_id} {rule_id}")
@@ -340,7 +318,7 @@ def test_a_host_setting_fix_by_an_admin_after_confirmation(app, zoom, zoom_clien
 
 
 def test_strict_host_fixes(make_app, zoom, zoom_client):
-    app = make_app("strict")
+    app = make_app(policy_level="strict")
     meeting_id = create(zoom_client)
     reply = say(app, admin, f"fix {meeting_id} no-cloud-recording confirm")
     assert zoom_client.get_user_settings(HOST)["recording"]["cloud_recording"] is False
@@ -362,7 +340,7 @@ def test_strict_host_fixes(make_app, zoom, zoom_client):
 
 def test_a_link_made_before_the_setting_changed_is_fixed_by_the_host(make_app, zoom,
                                                                      zoom_client):
-    app = make_app("strict")
+    app = make_app(policy_level="strict")
     meeting_id = create(zoom_client)  # the link embeds the passcode (Zoom's default)
     zoom.set_user_settings(HOST, {"schedule_meeting": {"embed_password_in_join_link": False}})
     found = item(say(app, host, f"audit {meeting_id}"), "passcode-not-in-link")

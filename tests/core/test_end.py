@@ -2,21 +2,10 @@
 
 from __future__ import annotations
 
-import pytest
-
-from bot.bootstrap import bootstrap
-from bot.config import Config
 from commands import router
 from commands.context import Requester
 
 host = Requester("slack:T1:UHOST", "slack", "host@example.com")
-
-
-@pytest.fixture
-def app(tmp_path, zoom_client):
-    services = bootstrap(Config(db_path=str(tmp_path / "end.db")), zoom=zoom_client)
-    yield services
-    services.close()
 
 
 def made(app, text: str) -> int:

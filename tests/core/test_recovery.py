@@ -27,13 +27,6 @@ class Crash(BaseException):
     """The process dies here: no ``except Exception`` runs."""
 
 
-@pytest.fixture
-def app(tmp_path, zoom_client):
-    services = bootstrap(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
-    yield services
-    services.close()
-
-
 def crash_after_create(app, monkeypatch, text: str) -> int:
     """Schedule ``text`` and die right after Zoom made the meeting; its ID."""
     made: list[int] = []

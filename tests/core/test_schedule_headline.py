@@ -32,3 +32,24 @@ def findings(**statuses: Status) -> tuple[Finding, ...]:
 ])
 def test_headline(statuses, who, expected):
     assert expected in headline(findings(**statuses), who)
+
+
+def test_a_reply_says_what_the_accounts_locked_settings_overrode(app, zoom):
+    """Zoom applies an account lock over what the create asked for, silently; the reply
+    reads the meeting back and says so, and the checklist shows what Zoom applied."""
+    from commands import router
+    from commands.reply import Status
+
+    zoom.add_user("ann@example.com")
+    zoom.lock_setting("meeting_security.waiting_room", False)
+    zoom.lock_setting("recording.auto_recording", "cloud")
+    reply = router.dispatch(app.ctx, host, "tomorrow 3pm for 30m Locked out")
+    assert not reply.error, reply.title
+    (overrode,) = [n for n in reply.notes if "locked settings overrode" in n]
+    assert "waiting_room" in overrode and "auto_recording" in overrode
+    assert "The checklist shows what Zoom applied." in overrode
+    marks = {c.rule_id: c.status for c in reply.checklist}
+    assert marks["waiting-room"] is Status.FAIL and marks["restrict-recording"] is Status.FAIL
+    assert "not everything could be locked down" in reply.text
+    (meeting,) = zoom.meetings.values()
+    assert meeting["settings"]["waiting_room"] is False  # what the reply told is true

@@ -12,8 +12,6 @@ import time
 
 import pytest
 
-from bot.bootstrap import bootstrap
-from bot.config import Config
 from commands import router, schedule
 from commands.context import Requester
 from commands.errors import ZoomUnavailable, ZoomUnconfirmed
@@ -22,13 +20,6 @@ HOST = "host@example.com"
 who = Requester(user="console:host@example.com", platform="console", email=HOST)
 BODY = {"topic": "Late", "type": 2, "duration": 30, "password": "aB3@kP9x-Z",
         "start_time": "2030-01-01T10:00:00Z", "settings": {"waiting_room": True}}
-
-
-@pytest.fixture
-def app(tmp_path, zoom_client):
-    services = bootstrap(Config(db_path=str(tmp_path / "sm.db")), zoom=zoom_client)
-    yield services
-    services.close()
 
 
 def test_delay_next_acts_then_answers_late(zoom, make_zoom_client):
