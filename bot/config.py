@@ -57,8 +57,14 @@ class Config:
     teams_app_id: str = ""
     teams_app_password: str = field(default="", repr=False)
     teams_tenant_id: str = ""
-    teams_allow_unauthenticated: bool = False  # local development only, never with an app id
+    teams_allow_unauthenticated: bool = False  # sandbox development on loopback only
+    teams_allow_any_tenant: bool = False  # a multi-tenant bot: admins by object id only
+    trust_slack_admins: bool = False  # Slack workspace admins are SecureMeet admins too
+    metrics_token: str = field(default="", repr=False)
     secret_key: str = field(default="", repr=False)
+    # Credentials Microsoft's SDKs would pick up from the environment by themselves; never
+    # used (bot/teams/sdk.py hides them), only refused next to the development switch.
+    sdk_credentials: tuple[str, ...] = ()
 
     @property
     def sandbox(self) -> bool:
@@ -95,6 +101,7 @@ class Config:
             raw = env.get(var, "").strip()
             if raw:
                 values[name] = read(var, raw)
+        values["sdk_credentials"] = tuple(v for v in SDK_CREDENTIALS if env.get(v, "").strip())
         values.update({k: v for k, v in overrides.items() if v is not None})
         config = cls(**values)  # type: ignore[arg-type]
         if validate:
@@ -123,9 +130,22 @@ class Config:
         if bool(self.teams_app_id) != bool(self.teams_app_password):
             raise ConfigError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD (the Azure "
                               "bot's app id and a client secret of its app registration).")
-        if self.teams_allow_unauthenticated and self.teams_app_id:
-            raise ConfigError("TEAMS_ALLOW_UNAUTHENTICATED is for local development without "
-                              "credentials; unset it when TEAMS_APP_ID is set.")
+        if self.teams_allow_unauthenticated and self.live_credentials():
+            raise ConfigError(
+                "TEAMS_ALLOW_UNAUTHENTICATED serves Teams without checking tokens, so it is "
+                "only for sandbox development on this machine: unset it, or unset "
+                + ", ".join(self.live_credentials()) + ".")
+        if self.teams_enabled and not self.teams_tenant_id and not self.teams_allow_any_tenant:
+            raise ConfigError(
+                "Teams needs TEAMS_TENANT_ID (your Microsoft Entra tenant id): without it "
+                "users of any tenant could use SecureMeet. For a multi-tenant bot set "
+                "TEAMS_ALLOW_ANY_TENANT=1 instead (admins are then only the Entra object ids "
+                "in SECUREMEET_ADMINS).")
+
+    def live_credentials(self) -> list[str]:
+        """The variables set that make this more than a sandbox on one machine."""
+        found = [var for name, (var, _) in ENV.items() if name in _LIVE and getattr(self, name)]
+        return found + list(self.sdk_credentials)
 
     def is_admin(self, *ids: str) -> bool:
         return any(i and i.lower() in self.admins for i in ids)
@@ -240,7 +260,14 @@ ENV: dict[str, tuple[str, Reader]] = {
     "teams_app_password": ("TEAMS_APP_PASSWORD", _text),
     "teams_tenant_id": ("TEAMS_TENANT_ID", _text),
     "teams_allow_unauthenticated": ("TEAMS_ALLOW_UNAUTHENTICATED", _flag),
+    "teams_allow_any_tenant": ("TEAMS_ALLOW_ANY_TENANT", _flag),
+    "trust_slack_admins": ("SECUREMEET_TRUST_SLACK_ADMINS", _flag),
+    "metrics_token": ("SECUREMEET_METRICS_TOKEN", _text),
 }
+SDK_CREDENTIALS = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "MANAGED_IDENTITY_CLIENT_ID")
+_LIVE = ("zoom_account_id", "zoom_client_id", "zoom_client_secret", "slack_bot_token",
+         "slack_signing_secret", "slack_app_token", "teams_app_id", "teams_app_password",
+         "teams_tenant_id")
 
 
 def parse_admins(text: str) -> frozenset[str]:

@@ -65,10 +65,15 @@ class Services:
     _closers: list[Callable[[], object]] = field(default_factory=list, repr=False)
 
     def requester(self, *, user: str, platform: str, email: str, tz: str | None = None,
-                  name: str = "", platform_admin: bool = False) -> Requester:
-        """A requester, an admin when ``SECUREMEET_ADMINS`` names them (or the platform's
-        own admin flag, where the front end was told to trust it)."""
-        is_admin = platform_admin or self.config.is_admin(user, email, user.split(":")[-1])
+                  name: str = "", admin_by_email: bool = True,
+                  platform_admin: bool = False) -> Requester:
+        """A requester, an admin exactly when ``SECUREMEET_ADMINS`` names them: by their
+        chat id (``slack:T1:U1`` or ``U1``; ``teams:<oid>`` or the Entra object id), or by
+        email where the platform's email can be trusted for it (``admin_by_email``).
+        ``platform_admin``: the platform's own admin flag, where the front end was told
+        to trust it (``SECUREMEET_TRUST_SLACK_ADMINS``)."""
+        ids = [user, user.split(":")[-1]] + ([email] if admin_by_email else [])
+        is_admin = platform_admin or self.config.is_admin(*ids)
         return Requester(user=user, platform=platform, email=email.lower(),
                          tz=tz or self.config.default_tz, is_admin=is_admin, name=name)
 

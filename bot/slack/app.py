@@ -27,6 +27,7 @@ from typing import Any
 from slack_bolt.adapter.starlette.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.logger.messages import warning_client_prioritized_and_token_skipped
+from slack_sdk.errors import SlackClientError
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 
@@ -35,8 +36,8 @@ from bot.pool import run_blocking
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.home import LOOKBACK, home_view
-from bot.slack.messenger import SlackMessenger
-from bot.slack.people import SlackPeople, user_key
+from bot.slack.messenger import SlackMessenger, user_key
+from bot.slack.people import SlackPeople
 from commands import router
 from commands.context import Requester
 from commands.errors import UserError
@@ -47,6 +48,8 @@ log = logging.getLogger("securemeet.slack")
 COMMAND = re.compile(r"^/securemeet[\w-]*$")
 ACTION = re.compile(r"^" + blocks.ACTION_PREFIX + r":")
 WORKING = "⏳ Working on it…"
+ANOTHER_WORKSPACE = ("This SecureMeet serves another Slack workspace. Ask your own "
+                     "workspace's admin to install SecureMeet.")
 REFRESHES_HOME = ("end",)  # a press in the Home tab that changes what it lists
 
 
@@ -70,7 +73,7 @@ class SlackFront:
         self.services = services
         self.messenger = messenger
         self.door = door
-        self.people = SlackPeople(services, messenger.client)
+        self.people = SlackPeople(services, messenger)
         self.app = AsyncApp(client=messenger.client,
                             signing_secret=services.config.slack_signing_secret,
                             process_before_response=True, logger=BOLT_LOG)
@@ -106,6 +109,9 @@ class SlackFront:
             stub = Requester(user=user_key(team, user_id), platform="slack", email="")
             await ack(**ephemeral_body(router.dispatch(self.services.ctx, stub, "help")))
             return
+        if not await self.ours(team, str(body.get("enterprise_id") or "")):
+            await ack(text=ANOTHER_WORKSPACE, response_type="ephemeral")
+            return
         response_url, trigger = body.get("response_url"), body.get("trigger_id")
         if not response_url or not trigger:  # every real slash command carries both
             await ack(text="SecureMeet could not read this command.",
@@ -122,6 +128,10 @@ class SlackFront:
         user = body.get("user") or {}
         team = str(user.get("team_id") or (body.get("team") or {}).get("id") or "")
         user_id = str(user.get("id") or "")
+        enterprise = str((body.get("enterprise") or {}).get("id") or "")
+        if not await self.ours(str((body.get("team") or {}).get("id") or team), enterprise):
+            await ack()
+            return
         command = blocks.command_of(str(action.get("action_id") or ""),
                                     str(action.get("value") or ""))
         press = body.get("trigger_id") or f"{user_id}:{action.get('action_ts')}"
@@ -140,9 +150,25 @@ class SlackFront:
     async def on_home_opened(self, ack: Any, body: dict[str, Any],
                              event: dict[str, Any]) -> None:
         await ack()
-        if event.get("tab", "home") == "home":
+        if event.get("tab", "home") == "home" and await self.ours(
+                str(body.get("team_id") or ""), str(body.get("enterprise_id") or "")):
             self.door.spawn(self.publish(str(body.get("team_id") or ""),
                                          str(event.get("user"))))
+
+    async def ours(self, team_id: str, enterprise_id: str) -> bool:
+        """Is this request from the workspace (or Enterprise Grid org) SecureMeet is
+        installed in? A signed request from elsewhere (a Slack Connect partner's
+        workspace) is not served; nor any while Slack cannot say where we are installed."""
+        try:
+            workspace = await self.messenger.workspace()
+        except (SlackClientError, OSError, TimeoutError) as exc:
+            log.warning("could not ask Slack which workspace this is (%s): request refused",
+                        type(exc).__name__)
+            return False
+        if not workspace.covers(team_id, enterprise_id):
+            log.warning("a request from another Slack workspace refused")
+            return False
+        return True
 
     async def publish(self, team: str, user_id: str) -> None:
         """The user's Home tab: their upcoming meetings (never a secret)."""

@@ -20,7 +20,7 @@ server's event loop (:meth:`start`).
 from __future__ import annotations
 
 import logging
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -31,7 +31,6 @@ from slack_sdk.webhook.async_client import AsyncWebhookClient
 from bot.config import Config
 from bot.slack import blocks
 from bot.slack.client import TIMEOUT, http_log, retry_handlers, web_client
-from bot.slack.people import user_key
 from commands.reply import Reply
 
 log = logging.getLogger("securemeet.slack")
@@ -40,6 +39,11 @@ HOOK_HOSTS = ("hooks.slack.com", "hooks.slack-gov.com")
 DEFAULT_API_URL = "https://slack.com/api/"
 NO_SECRETS_HERE = ("Secrets are not sent here: run the command in a channel for the "
                    "private reply.")
+
+
+def user_key(team_id: str, user_id: str) -> str:
+    """The core's id of a Slack user."""
+    return f"slack:{team_id}:{user_id}"
 
 
 def ephemeral_message(reply: Reply, *, replace_original: bool = False) -> dict[str, Any]:
@@ -53,6 +57,18 @@ def ephemeral_message(reply: Reply, *, replace_original: bool = False) -> dict[s
 def channel_message(reply: Reply) -> dict[str, Any]:
     """A body for anywhere others could see it: never a secret fact."""
     return blocks.render(reply, public=True)
+
+
+@dataclass(frozen=True)
+class Workspace:
+    team_id: str
+    enterprise_id: str = ""
+
+    def covers(self, team_id: str, enterprise_id: str = "") -> bool:
+        """A request from ``team_id`` (or this Enterprise Grid org) is for this install."""
+        if self.enterprise_id and enterprise_id:
+            return enterprise_id == self.enterprise_id
+        return bool(team_id) and team_id == self.team_id
 
 
 def hook_allowed(url: str, api_url: str) -> bool:
@@ -79,14 +95,29 @@ class SlackMessenger:
         self.client = web_client(config.slack_bot_token, config.slack_api_url)
         self.session: aiohttp.ClientSession | None = None
         self._dms: dict[str, str] = {}  # user id → DM channel id
+        self._workspace: Workspace | None = None
 
     async def start(self) -> None:
-        """One pooled HTTP session for every Slack call (made in the server's loop)."""
+        """One pooled HTTP session for every Slack call (made in the server's loop), and
+        which workspace this is, asked before the first request needs it."""
         if self.session is None:
             self.session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=64),
                 timeout=aiohttp.ClientTimeout(total=TIMEOUT))
             self.client.session = self.session
+        try:
+            await self.workspace()
+        except (SlackClientError, OSError, TimeoutError) as exc:  # asked again per request
+            log.warning("Slack auth.test failed at start-up (%s)", type(exc).__name__)
+
+    async def workspace(self) -> Workspace:
+        """The workspace (and Enterprise Grid org) SecureMeet is installed in, from
+        ``auth.test``; asked once. Raises ``SlackClientError`` when Slack cannot say."""
+        if self._workspace is None:
+            found = await self.client.auth_test()
+            self._workspace = Workspace(str(found.get("team_id") or ""),
+                                        str(found.get("enterprise_id") or ""))
+        return self._workspace
 
     async def close(self) -> None:
         if self.session is not None:

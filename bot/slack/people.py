@@ -5,7 +5,7 @@ scope) and the workspace admin/owner flags. The answer is cached, shared and ref
 by :mod:`bot.profiles` (once per 12 hours, one call for a burst).
 
 The user id is ``slack:{team_id}:{user_id}``. Admin = ``SECUREMEET_ADMINS`` (Slack
-user id, qualified id or email) or a Slack workspace admin/owner.
+user id, qualified id or email); a Slack workspace admin/owner only when trusted.
 """
 
 from __future__ import annotations
@@ -16,10 +16,10 @@ from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from slack_sdk.errors import SlackApiError
-from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.profiles import ProfileUnavailable
 from bot.services import Services
+from bot.slack.messenger import SlackMessenger, user_key
 from commands.context import Requester
 from commands.errors import UserError
 from commands.records import Person
@@ -37,26 +37,29 @@ LOOKUP_FAILED = ("SecureMeet couldn't look up your Slack profile just now (Slack
                  "Nothing was created; please try again in a minute.")
 
 
-def user_key(team_id: str, user_id: str) -> str:
-    return f"slack:{team_id}:{user_id}"
-
-
 class SlackPeople:
     """Resolve Slack users through the shared profile cache (:mod:`bot.profiles`)."""
 
-    def __init__(self, services: Services, client: AsyncWebClient) -> None:
+    def __init__(self, services: Services, messenger: SlackMessenger) -> None:
         self.services = services
-        self.client = client
+        self.messenger = messenger
+        self.client = messenger.client
 
     async def requester(self, team_id: str, user_id: str) -> Requester:
-        """The requester, or a ``UserError`` that explains what is missing."""
+        """The requester, or a ``UserError`` that explains what is missing.
+
+        Admins are the people in ``SECUREMEET_ADMINS``. A Slack workspace admin or owner
+        is one too only with ``SECUREMEET_TRUST_SLACK_ADMINS=1`` (they would then manage
+        every meeting of the Zoom account), and never a guest or a Slack Connect user
+        from another organisation (:func:`person_from`)."""
         key = user_key(team_id, user_id)
         person = await self.services.profiles.get(key, lambda _: self.fetch(key, user_id))
         if not person.email:
             raise UserError(NO_EMAIL)
+        trusted = self.services.config.trust_slack_admins and person.is_admin
         return self.services.requester(user=person.user, platform="slack", email=person.email,
                                        tz=person.tz or None, name=person.name,
-                                       platform_admin=person.is_admin)
+                                       platform_admin=trusted)
 
     async def fetch(self, key: str, user_id: str) -> Person:
         """``users.info`` → a ``Person``; ``ProfileUnavailable`` when Slack said no."""
@@ -68,19 +71,27 @@ class SlackPeople:
         user = response.get("user") or {}
         if user.get("is_bot") or user.get("deleted"):
             raise UserError(NOT_A_PERSON)
+        workspace = await self.messenger.workspace()  # its own members only are admins
         return person_from(key, user, default_tz=self.services.config.default_tz,
-                           now=datetime.now(UTC))
+                           now=datetime.now(UTC), home_team=workspace.team_id)
 
 
-def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetime) -> Person:
-    """A ``Person`` from a ``users.info`` user object."""
+def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetime,
+                home_team: str = "") -> Person:
+    """A ``Person`` from a ``users.info`` user object. ``is_admin`` is Slack's admin or
+    owner flag of a full member of ``home_team``: a guest (restricted) or a Slack Connect
+    user of another organisation (``is_stranger``, another ``team_id``) is never one."""
     profile = user.get("profile") or {}
     tz = str(user.get("tz") or "")
     try:
         ZoneInfo(tz)
     except (ZoneInfoNotFoundError, ValueError):
         tz = default_tz
-    is_admin = bool(user.get("is_admin") or user.get("is_owner") or user.get("is_primary_owner"))
+    guest = user.get("is_restricted") or user.get("is_ultra_restricted")
+    outsider = user.get("is_stranger") or (home_team and user.get("team_id") != home_team)
+    member = not (guest or outsider)
+    is_admin = member and bool(user.get("is_admin") or user.get("is_owner")
+                               or user.get("is_primary_owner"))
     name = str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")
     return Person(user=key, email=str(profile.get("email") or "").strip().lower(), tz=tz,
                   is_admin=is_admin, name=name, fetched_at=now)

@@ -27,6 +27,7 @@ import re
 import warnings
 from dataclasses import dataclass, replace
 from typing import Any
+from urllib.parse import urlsplit
 
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
@@ -60,6 +61,8 @@ PRIVATE_NOTE = ("🔒 Details sent to you privately: the passcode is in your 1:1
 PRIVATE_FAILED = ("🔒 This reply has a passcode, so it is not shown here, and SecureMeet "
                   "could not open a 1:1 chat with you. Send the same message to SecureMeet "
                   "in a 1:1 chat.")
+DEV_ONLY = ("TEAMS_ALLOW_UNAUTHENTICATED serves only a Teams emulator on this machine: "
+            "serviceUrl must be on 127.0.0.1 or localhost.")
 NOT_OURS = "activity from tenant %s ignored: SecureMeet serves tenant %s (TEAMS_TENANT_ID)"
 _AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
@@ -118,6 +121,13 @@ class TeamsFront:
             return bad_request("Body is not JSON.")
         if not isinstance(body, dict):
             return bad_request("Body is not an object.")
+        if self.services.config.teams_allow_unauthenticated and not loopback(
+                body.get("serviceUrl")):
+            # Unchecked tokens are for a Teams emulator on this machine: nobody else may
+            # name where the bot posts its replies (and its outbound token).
+            log.warning("development mode: an activity for a serviceUrl off this machine "
+                        "refused")
+            return JSONResponse({"error": "Forbidden", "message": DEV_ONLY}, status_code=403)
         self.door.arrived()
         try:
             handler = self.messenger.adapter.handlers[sdk.PATH]
@@ -256,6 +266,15 @@ class TeamsChat:
         except Exception as exc:
             log.warning("could not send a private Teams reply: %s", type(exc).__name__)
             return False
+
+
+def loopback(service_url: Any) -> bool:
+    """Is ``service_url`` on this machine (127.0.0.1, ::1 or localhost)?"""
+    try:
+        host = urlsplit(str(service_url or "")).hostname
+    except ValueError:
+        return False
+    return host in ("127.0.0.1", "localhost", "::1")
 
 
 def bad_request(message: str) -> Response:

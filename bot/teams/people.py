@@ -7,7 +7,8 @@
   Cached, shared and refreshed by :mod:`bot.profiles`.
 - Time zone: the ``clientInfo`` entity Teams clients attach to messages (IANA name);
   without one, the cached zone, else ``SECUREMEET_DEFAULT_TZ``.
-- Admin: ``SECUREMEET_ADMINS`` by email, AAD object id or ``teams:…`` id.
+- Admin: ``SECUREMEET_ADMINS`` by Entra object id (or ``teams:…`` id) only: the email
+  comes from the user's tenant, whose admin controls it.
 """
 
 from __future__ import annotations
@@ -85,8 +86,11 @@ class TeamsPeople:
             await self.services.profiles.save(person)
         if not person.email:
             raise UserError(NO_EMAIL)
+        # The member API's email is what the user's tenant admin says it is: an admin is
+        # recognised by Entra object id only.
         return self.services.requester(user=person.user, platform="teams", email=person.email,
-                                       tz=person.tz or None, name=person.name)
+                                       tz=person.tz or None, name=person.name,
+                                       admin_by_email=False)
 
     async def fetch(self, key: str, activity: Any, api: Any, cached: Person | None) -> Person:
         """The member API → a ``Person``; ``ProfileUnavailable`` when Teams said no."""

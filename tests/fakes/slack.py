@@ -61,15 +61,20 @@ class FakeSlack(LocalHTTPFake):
     # set-up -------------------------------------------------------------------------------
     def add_user(self, user_id: str, *, email: str | None = None, tz: str = "UTC",
                  is_admin: bool = False, is_owner: bool = False, name: str = "",
-                 is_bot: bool = False) -> None:
+                 is_bot: bool = False, is_restricted: bool = False,
+                 team_id: str = TEAM_ID, deleted: bool = False) -> None:
+        """A user; ``is_restricted`` is a guest, another ``team_id`` a Slack Connect
+        user from another organisation (``is_stranger``, as Slack marks them)."""
         profile: dict[str, Any] = {"real_name": name or user_id, "display_name": name}
         if email is not None:
             profile["email"] = email
         self.users[user_id] = {
-            "id": user_id, "team_id": TEAM_ID, "name": (name or user_id).lower(),
-            "real_name": name or user_id, "deleted": False, "tz": tz, "tz_label": tz,
+            "id": user_id, "team_id": team_id, "name": (name or user_id).lower(),
+            "real_name": name or user_id, "deleted": deleted, "tz": tz, "tz_label": tz,
             "tz_offset": 0, "is_admin": is_admin, "is_owner": is_owner,
             "is_primary_owner": is_owner, "is_bot": is_bot, "profile": profile,
+            "is_restricted": is_restricted, "is_ultra_restricted": False,
+            "is_stranger": team_id != TEAM_ID,
         }
 
     def response_url(self, label: str = "") -> str:
@@ -146,6 +151,12 @@ class FakeSlack(LocalHTTPFake):
             user = self.users.get(str(d.get("user")))
             return {"ok": True, "user": user} if user else {"ok": False,
                                                             "error": "user_not_found"}
+        if method == "users.lookupByEmail":
+            email = str(d.get("email") or "").lower()
+            found = [u for u in self.users.values()
+                     if str(u["profile"].get("email") or "").lower() == email]
+            return {"ok": True, "user": found[0]} if found else {"ok": False,
+                                                                 "error": "users_not_found"}
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return {"ok": True, "channel": d.get("channel"), "ts": f"{time.time():.6f}",
                     "message_ts": f"{time.time():.6f}"}

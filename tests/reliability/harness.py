@@ -16,6 +16,7 @@ produces reaches :mod:`tests.reliability.witness` for the leak scan.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import itertools
 import json
 import os
@@ -143,9 +144,15 @@ class Running:
 
 
 @contextlib.contextmanager
-def serve_in_process(stack: Stack, **build_kw: Any) -> Iterator[Running]:
-    """The real ASGI app on uvicorn in a thread; ``build_kw`` go to ``bootstrap``."""
-    services = bootstrap(Config.from_env(stack.env()), **build_kw)
+def serve_in_process(stack: Stack, *, unchecked: dict[str, Any] | None = None,
+                     **build_kw: Any) -> Iterator[Running]:
+    """The real ASGI app on uvicorn in a thread; ``build_kw`` go to ``bootstrap``.
+    ``unchecked``: settings put in after validation, for a combination production
+    refuses (the fuzz tests' Teams without token checks, next to live credentials)."""
+    config = Config.from_env(stack.env())
+    if unchecked:
+        config = dataclasses.replace(config, **unchecked)
+    services = bootstrap(config, **build_kw)
     try:
         with ServerThread(create_app(services)) as server:
             yield Running(server.url, services)

@@ -310,7 +310,7 @@ def test_an_email_that_is_not_a_zoom_user_is_explained(server, slack, emulator):
 
 
 # --- buttons -------------------------------------------------------------------------------
-def test_only_the_host_or_an_admin_can_end_a_meeting(server, slack, emulator):
+def test_only_the_host_or_an_admin_can_end_a_meeting(server, slack, emulator, monkeypatch):
     meeting_id, _ = schedule(server, slack)
     emulator.start_meeting(meeting_id)
 
@@ -329,8 +329,46 @@ def test_only_the_host_or_an_admin_can_end_a_meeting(server, slack, emulator):
     other_id, _ = schedule(server, slack, OTHER, "Someone else's")
     emulator.start_meeting(other_id)
     ack, url = click(server, slack, ADMIN, "end", str(other_id))  # a Slack workspace admin
+    (refused,) = slack.wait_for_response(url)
+    assert "can't end" in text_of(refused)  # Slack's admin flag is not trusted by default
+    assert not emulator.meetings[other_id].get("ended_by_api")
+    config = server.services.config
+    monkeypatch.setattr(server.services, "config", config.with_(admins=frozenset({ADMIN.lower()})))
+    ack, url = click(server, slack, ADMIN, "end", str(other_id))  # listed in SECUREMEET_ADMINS
     slack.wait_for_response(url)
     assert emulator.meetings[other_id]["ended_by_api"] is True
+
+
+def test_slack_admins_are_admins_only_when_trusted_and_never_guests(server, slack, emulator,
+                                                                    monkeypatch):
+    """Security finding 3: a Slack workspace admin manages every meeting of the Zoom account
+    only with SECUREMEET_TRUST_SLACK_ADMINS=1, and a guest or a Slack Connect user from
+    another organisation never does, even if Slack marks them admin."""
+    slack.add_user("UGUESTADMIN", email="guest@example.com", is_admin=True, is_restricted=True)
+    slack.add_user("UCONNECT", email="partner@elsewhere.test", is_admin=True, team_id="TOTHER")
+    emulator.add_user("guest@example.com")
+    config = server.services.config
+    monkeypatch.setattr(server.services, "config", config.with_(trust_slack_admins=True))
+    ended = []
+    for user in (ADMIN, "UGUESTADMIN", "UCONNECT"):
+        meeting_id, _ = schedule(server, slack, OTHER, f"For {user}")
+        emulator.start_meeting(meeting_id)
+        _, url = click(server, slack, user, "end", str(meeting_id))
+        slack.wait_for_response(url)
+        ended.append(bool(emulator.meetings[meeting_id].get("ended_by_api")))
+    assert ended == [True, False, False]
+
+
+def test_a_request_from_another_workspace_is_not_served(server, slack, emulator):
+    """A validly signed command whose team is not the one SecureMeet is installed in
+    (auth.test) creates nothing."""
+    before = len(emulator.meetings)
+    body = slash_body("tomorrow 3pm Elsewhere", user_id=HOST,
+                      response_url=slack.response_url("elsewhere"), team_id="TELSEWHERE")
+    ack = post(server, body)
+    assert ack.status_code == 200 and "another Slack workspace" in ack.text
+    time.sleep(0.3)
+    assert len(emulator.meetings) == before
 
 
 def test_audit_and_fix_buttons_reach_the_audit_command(server, slack, emulator):

@@ -225,21 +225,42 @@ def test_help_works_without_any_profile_and_speaks_teams(bot):
     assert bot.fake.requests("GET", "/members/") == []
 
 
-@pytest.mark.parametrize("by", ["email", "aad object id"])
-def test_stats_is_for_admins_and_answers_with_its_chart(bot, by):
+@pytest.mark.parametrize("listed", ["object id", "teams: id"])
+def test_stats_is_for_admins_and_answers_with_its_chart(bot, listed):
     bot.say("stats")
     refused = bot.card(personal_id(ASHA))
     assert refused["body"][0]["text"].startswith("⚠️")
-    if by == "email":  # SECUREMEET_ADMINS=admin@example.com (the fixture's config)
-        bot.fake.add_member(BEN.member_id, aad=BEN.aad, name=BEN.name,
-                            email="admin@example.com")
-    else:
-        bot.services.config = bot.services.config.with_(admins=frozenset({BEN.aad}))
+    admin = BEN.aad if listed == "object id" else f"teams:{BEN.aad}"
+    bot.services.config = bot.services.config.with_(admins=frozenset({admin.lower()}))
     bot.say("stats 30d", user=BEN)
     (message,) = bot.fake.wait_sent(1, conversation=personal_id(BEN))
     card = valid_card(message)
     assert card["body"][0]["text"].startswith("📊 SecureMeet stats")
     assert [a["contentType"] for a in message["attachments"][1:]] == ["image/png"]
+
+
+def test_an_admin_email_claimed_by_a_teams_member_is_not_an_admin(bot):
+    """Security finding 2: the member API's email is whatever the user's tenant admin set,
+    so in Teams an admin is recognised by Entra object id only."""
+    bot.fake.add_member(BEN.member_id, aad=BEN.aad, name=BEN.name,
+                        email="admin@example.com")  # SECUREMEET_ADMINS' email, claimed
+    bot.say("stats 30d", user=BEN)
+    (message,) = bot.fake.wait_sent(1, conversation=personal_id(BEN))
+    assert valid_card(message)["body"][0]["text"].startswith("⚠️ Only SecureMeet admins")
+    assert bot.services.store.events(kinds=["refusal"])
+
+
+def test_development_mode_answers_only_a_service_on_this_machine(bot):
+    """Security finding 1: with tokens unchecked, an activity naming its own serviceUrl
+    elsewhere could make the bot act for anyone and post replies (and its outbound
+    token) there. It is refused before anything runs."""
+    for where in ("https://attacker.example.net/", "http://10.0.0.7:3978/", "not a url"):
+        response = bot.post(activity("stats", service_url=where))
+        assert response.status_code == 403, where
+        assert "127.0.0.1 or localhost" in response.json()["message"]
+    bot.settle()
+    assert bot.fake.calls == [] and bot.zoom.meetings == {}
+    assert bot.services.store.teams_conversations(f"teams:{ASHA.aad}") == []
 
 
 def test_a_redelivered_activity_does_nothing_twice(bot):
