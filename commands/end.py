@@ -7,6 +7,7 @@ of claiming an end that did not happen, and the stats do not count it.
 
 from __future__ import annotations
 
+from commands import notices
 from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import ZoomNotFound
@@ -46,4 +47,6 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
         title=f"⏹ Ended for all: {name}",
         text=f"Meeting {format_meeting_id(meeting_id)} was ended for everyone in it.",
         sandbox=ctx.sandbox,
+        notices=notices.for_host(meeting, who, "ended your meeting for everyone in it",
+                                 sandbox=ctx.sandbox),
     )

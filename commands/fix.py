@@ -11,7 +11,9 @@ A front end routes a press as the command ``fix <value>`` (colons or spaces).
 
 from __future__ import annotations
 
-from commands import passcode, policy
+from dataclasses import replace
+
+from commands import notices, passcode, policy
 from commands.audit import (
     Audit,
     audit_reply,
@@ -91,6 +93,8 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
         if not confirmed:
             return _confirm(ctx, meeting_id, before, rule)
     code = _apply(ctx, before, rule, host_change=host_change)
+    told = notices.for_host(before.meeting, who, _what_changed(rule, host_change, code),
+                            sandbox=ctx.sandbox)
     after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
     now_ok = (after.finding(rule.id) or finding).status is Status.DONE
     _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied",
@@ -119,7 +123,21 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
             if "pwd=" in str(after.meeting.get("join_url") or "") else ""
         text = ("The old passcode no longer works: send the new one to your invitees "
                 f"privately{link}. " + text)
-    return audit_reply(ctx, who, after, title=title, text=text + summary(after), facts=facts)
+    return replace(audit_reply(ctx, who, after, title=title, text=text + summary(after),
+                               facts=facts), notices=told)
+
+
+def _what_changed(rule: policy.Rule, host_change: bool, code: str) -> str:
+    """What the host is told someone did (never the new passcode)."""
+    if host_change:
+        what = f"changed your Zoom account setting “{rule.title}” (all your meetings)"
+    else:
+        what = f"changed your meeting's setting “{rule.title}”"
+    if code:
+        what = ("gave your meeting a new passcode: the old one no longer works"
+                if rule.fix is not None and rule.fix.confirm_rotates
+                else what + ", and gave it a new passcode: the old one no longer works")
+    return what
 
 
 

@@ -59,8 +59,8 @@ WORKING = "⏳ Working on it…"
 PRIVATE_NOTE = ("🔒 Details sent to you privately: the passcode is in your 1:1 chat with "
                 "SecureMeet.")
 PRIVATE_FAILED = ("🔒 This reply has a passcode, so it is not shown here, and SecureMeet "
-                  "could not open a 1:1 chat with you. Send the same message to SecureMeet "
-                  "in a 1:1 chat.")
+                  "could not deliver it to a 1:1 chat with you (Teams did not accept it). "
+                  "Send the same message to SecureMeet in a 1:1 chat.")
 DEV_ONLY = ("TEAMS_ALLOW_UNAUTHENTICATED serves only a Teams emulator on this machine: "
             "serviceUrl must be on 127.0.0.1 or localhost.")
 NOT_OURS = "activity from tenant %s ignored: SecureMeet serves tenant %s (TEAMS_TENANT_ID)"

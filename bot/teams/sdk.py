@@ -30,6 +30,7 @@ from collections.abc import Iterator
 from typing import Any
 
 from bot.config import Config
+from bot.teams.retry import Retrying
 
 PATH = "/api/messages"
 TIMEOUT = 15.0  # seconds, for every Bot Connector call
@@ -98,6 +99,8 @@ def make_app(config: Config, *, cloud: Any = None, token: Any = None) -> tuple[A
     }
     with _hidden_sdk_env():
         app = App(**{k: v for k, v in options.items() if v is not None})
+    for client in (app.http_client, app.api.http):  # every activity's client is made from
+        client.use(Retrying())                      # the first, so each one retries
     return app, adapter
 
 

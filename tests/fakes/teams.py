@@ -62,6 +62,7 @@ class FakeTeams(LocalHTTPFake):
         self.calls: list[Call] = []
         self.fail_member_lookups = False
         self.fail_create_conversation = False
+        self.throttle: list[tuple[int, str]] = []  # next sends answered (status, Retry-After)
         self._cond = threading.Condition()
         self._ids = itertools.count(1)
         self._key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -151,9 +152,11 @@ class _Handler(BaseHTTPRequestHandler):
     def log_message(self, format: str, *args: Any) -> None:  # quiet
         return
 
-    def _reply(self, status: int, body: Any) -> None:
+    def _reply(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
         data = json.dumps(body).encode()
         self.send_response(status)
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
         self.send_header("Content-Type", "application/json")
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
@@ -200,6 +203,11 @@ class _Handler(BaseHTTPRequestHandler):
             members = (call.body or {}).get("members") or [{}]
             self._reply(201, {"id": f"a:personal-{members[0].get('id', '')}"})
         elif call.path.startswith("/v3/conversations/") and "/activities" in call.path:
+            if fake.throttle and (call.body or {}).get("type") == "message":
+                status, retry_after = fake.throttle.pop(0)
+                self._reply(status, {"error": {"code": "Throttled"}},
+                            headers={"Retry-After": retry_after} if retry_after else None)
+                return
             self._reply(201, {"id": fake.next_id()})
         else:
             self._reply(404, {"error": {"code": "NotFound"}})

@@ -519,3 +519,39 @@ def test_securemeet_serve_finishes_replies_in_flight_on_sigterm(tmp_path, slack,
     assert "POST /slack/events" in log_text  # DEBUG/INFO lines were written
     for code in set(PASSCODES):
         assert code not in log_text
+
+
+def dms_to(slack, user: str) -> list[dict[str, Any]]:
+    return [c.data for c in slack.calls_to("chat.postMessage") if c.data.get("channel") ==
+            "D" + user]
+
+
+def test_the_host_is_told_when_an_admin_ends_or_rekeys_their_meeting(server, slack, emulator,
+                                                                     monkeypatch):
+    """Security finding 4: an admin (or an alternative host) who ends a host's meeting,
+    rotates its passcode or changes its settings: the host gets a direct message naming
+    the meeting, who did it and what changed, never the new passcode."""
+    config = server.services.config
+    monkeypatch.setattr(server.services, "config", config.with_(admins=frozenset({"uadmin"})))
+    meeting_id, _ = schedule(server, slack, HOST, "Board prep")
+    before = len(dms_to(slack, HOST))
+    _, url = click(server, slack, ADMIN, "fix", f"{meeting_id}:passcode:confirm")
+    (rotated,) = slack.wait_for_response(url)
+    new_code = emulator.meetings[meeting_id]["password"]
+    assert new_code in text_of(rotated)  # the admin, privately
+    (told,) = slack.wait_for(lambda s: dms_to(s, HOST)[before:] or None)
+    assert "Big Boss" in told["text"] or "boss@example.com" in told["text"]
+    assert "new passcode" in told["text"] and "Board prep" in text_of(told)
+    assert new_code not in text_of(told) and "pwd=" not in text_of(told)
+    emulator.start_meeting(meeting_id)
+    _, url = click(server, slack, ADMIN, "end", str(meeting_id))
+    slack.wait_for_response(url)
+    (ended,) = slack.wait_for(lambda s: dms_to(s, HOST)[before + 1:] or None)
+    assert "ended your meeting for everyone" in ended["text"]
+    # The host acting on their own meeting tells nobody.
+    mine, _ = schedule(server, slack, HOST, "My own")
+    emulator.start_meeting(mine)
+    _, url = click(server, slack, HOST, "end", str(mine))
+    slack.wait_for_response(url)
+    time.sleep(0.3)
+    assert len(dms_to(slack, HOST)) == before + 2

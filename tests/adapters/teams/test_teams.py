@@ -328,8 +328,32 @@ def test_when_no_1to1_chat_can_be_opened_the_channel_still_gets_no_passcode(bot)
     code = the_meeting(bot.zoom)["password"]
     assert code not in json.dumps(public_message)
     notes = [b["text"] for b in valid_card(public_message)["body"] if b.get("isSubtle")]
-    assert "could not open a 1:1 chat" in notes[0]
+    assert "could not deliver it to a 1:1 chat" in notes[0]
     assert bot.fake.sent(personal_id(ASHA)) == []
+
+
+def test_a_throttled_reply_is_sent_again_as_the_connector_asks(bot):
+    """Security finding 5: one 429 from the Bot Connector dropped the reply carrying a new
+    meeting's passcode. Sends are retried on 429/502/503/504, honouring Retry-After."""
+    bot.fake.throttle = [(429, "0"), (503, ""), (429, "0")]
+    bot.say(SCHEDULE)
+    tries = bot.fake.wait_sent(4, conversation=personal_id(ASHA))  # three refused, one taken
+    bot.settle()
+    assert len(bot.fake.sent(personal_id(ASHA))) == 4 and bot.fake.throttle == []
+    card = valid_card(tries[-1])
+    assert facts(card)["Passcode"] == the_meeting(bot.zoom)["password"]
+
+
+def test_a_private_reply_that_cannot_be_delivered_is_said_in_the_channel(bot):
+    from bot.teams.retry import ATTEMPTS
+
+    bot.fake.throttle = [(429, "0")] * ATTEMPTS  # every try of the 1:1 send
+    bot.say(SCHEDULE, where="channel", mention=True)
+    (public_message,) = bot.fake.wait_sent(1, conversation=CHANNEL)
+    notes = [b["text"] for b in valid_card(public_message)["body"] if b.get("isSubtle")]
+    assert "could not deliver it to a 1:1 chat" in notes[0]
+    assert the_meeting(bot.zoom)["password"] not in json.dumps(public_message)
+    assert len(bot.fake.sent(personal_id(ASHA))) == ATTEMPTS  # tried, each refused
 
 
 def test_a_reply_without_a_secret_is_answered_where_it_was_asked(bot):
