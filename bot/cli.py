@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import os
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -24,6 +25,7 @@ from commands import router
 from commands.reply import Reply
 
 DEMO = "tomorrow 3pm for 45m Budget review"
+PRIVATE_UMASK = 0o077
 
 log = logging.getLogger("securemeet.cli")
 
@@ -39,6 +41,9 @@ def main(ctx: click.Context, log_level: str | None) -> None:
 
     With no ZOOM_* credentials set, everything runs against a built-in Zoom emulator.
     """
+    # Files SecureMeet makes (the SQLite database and its -wal/-shm, the key beside it,
+    # the sandbox's Zoom) hold emails, names and conversation references: owner only.
+    os.umask(PRIVATE_UMASK)
     level = log_level.upper() if log_level else None
     try:
         ctx.obj = Config.from_env(log_level=level)

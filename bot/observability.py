@@ -43,6 +43,7 @@ commands through :data:`commands.router.OBSERVERS` (:func:`command_done`).
 from __future__ import annotations
 
 import contextvars
+import hmac
 import json
 import logging
 import re
@@ -53,7 +54,7 @@ from urllib.parse import parse_qs
 
 from prometheus_client import CONTENT_TYPE_LATEST, Counter, Histogram, generate_latest
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -143,7 +144,10 @@ class RequestLog:
         finally:
             seconds = time.perf_counter() - started
             request_id.reset(token)
-            command = command_of(route, headers.get(b"content-type", b""), bytes(body))
+            try:  # the request log must never fail, whatever the body
+                command = command_of(route, headers.get(b"content-type", b""), bytes(body))
+            except Exception:
+                command = "unreadable"
             self.record(rid, scope["method"], route, command, status, seconds)
 
     @staticmethod
@@ -182,7 +186,7 @@ def command_of(route: str, content_type: bytes, body: bytes) -> str:
             return _action(json.loads(form["payload"][-1]))
         if "command" in form:
             return slash_command(form.get("text", [""])[-1])
-    except (ValueError, TypeError, AttributeError, KeyError, IndexError):
+    except (ValueError, TypeError, AttributeError, KeyError, IndexError, RecursionError):
         return "unreadable"
     return "unknown"
 
@@ -244,11 +248,28 @@ def install_command_observer() -> None:
 
 # --- GET /metrics ----------------------------------------------------------------------
 
-async def metrics(request: Request) -> Response:
-    return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+METRICS_OFF = ("/metrics is off on a server that listens beyond this machine: set "
+               "SECUREMEET_METRICS_TOKEN and scrape it with that bearer token.")
 
 
-def metrics_route() -> Route:
+def metrics_route(*, token: str = "", public: bool = False) -> Route:
+    """``GET /metrics``. With ``SECUREMEET_METRICS_TOKEN`` it needs ``Authorization:
+    Bearer <token>`` (401 otherwise); without one it is served only when the server
+    listens on loopback alone (``public``: it does not; then 404 that says why)."""
+    expected = f"Bearer {token}".encode()
+
+    async def metrics(request: Request) -> Response:
+        if token:
+            given = request.headers.get("authorization", "").encode()
+            if not hmac.compare_digest(given, expected):
+                return JSONResponse({"error": "unauthorized",
+                                     "message": "GET /metrics needs its bearer token."},
+                                    status_code=401, headers={"WWW-Authenticate": "Bearer"})
+        elif public:
+            return JSONResponse({"error": "metrics_off", "message": METRICS_OFF},
+                                status_code=404)
+        return Response(generate_latest(), media_type=CONTENT_TYPE_LATEST)
+
     return Route("/metrics", metrics, methods=["GET"])
 
 

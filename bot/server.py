@@ -24,7 +24,6 @@ flight finish, then let each front end finish the replies it has started.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 from collections.abc import AsyncIterator, Iterator
 from importlib.metadata import PackageNotFoundError, version
@@ -34,9 +33,8 @@ from starlette.applications import Starlette
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from bot import observability, pool
+from bot import guards, observability, pool
 from bot.frontdoor import FrontDoor
 from bot.frontend import MAX_BODY, FrontEnd
 from bot.platforms import PLATFORMS
@@ -47,6 +45,7 @@ from bot.zoom_webhooks import route as webhooks
 log = logging.getLogger("securemeet.server")
 
 DEFAULT_PORT = 3000
+LOOPBACK = ("127.0.0.1", "localhost", "::1")
 GRACEFUL_SECONDS = 30
 
 
@@ -71,7 +70,7 @@ def package_version() -> str:
 
 def create_app(services: Services, *, socket_mode: bool = False,
                door: FrontDoor | None = None, ends: list[FrontEnd] | None = None,
-               max_body: int = MAX_BODY) -> Starlette:
+               max_body: int = MAX_BODY, public: bool = False) -> Starlette:
     """The ASGI app for ``services`` (built by :func:`bot.bootstrap.bootstrap`). Tests may
     give their own front ends (``ends``) and the door they share."""
     door = door or FrontDoor(services)
@@ -117,13 +116,15 @@ def create_app(services: Services, *, socket_mode: bool = False,
                     log.debug("closing the %s messenger failed", name, exc_info=True)
             pool.shutdown(wait=True)
 
-    routes: list[BaseRoute] = [Route("/healthz", healthz, methods=["GET"]),
-                               observability.metrics_route()]
+    routes: list[BaseRoute] = [
+        Route("/healthz", healthz, methods=["GET"]),
+        observability.metrics_route(token=config.metrics_token, public=public)]
     for end in ends:
         routes += end.routes
     app = Starlette(routes=routes, lifespan=lifespan)
-    app.add_middleware(BodyLimit, max_bytes=max_body)
-    app.add_middleware(observability.RequestLog)  # outermost: it sees 413s too
+    app.add_middleware(guards.ReadableBody)  # a body none can parse: 400, before any route
+    app.add_middleware(guards.BodyLimit, max_bytes=max_body)
+    app.add_middleware(observability.RequestLog)  # outermost: it sees 413s and 400s too
     observability.install_command_observer()
     app.state.services = services
     app.state.front_ends = ends
@@ -131,62 +132,13 @@ def create_app(services: Services, *, socket_mode: bool = False,
     return app
 
 
-class BodyTooLarge(Exception):
-    pass
-
-
-class BodyLimit:
-    """Pure ASGI middleware: a body over ``max_bytes`` gets 413, whatever its headers say."""
-
-    def __init__(self, app: ASGIApp, max_bytes: int = MAX_BODY) -> None:
-        self.app = app
-        self.max_bytes = max_bytes
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        if scope["type"] != "http":
-            await self.app(scope, receive, send)
-            return
-        declared = dict(scope.get("headers") or []).get(b"content-length")
-        if declared is not None and declared.isdigit() and int(declared) > self.max_bytes:
-            await self.too_large(send)
-            return
-        seen = 0
-        started = False
-
-        async def limited_receive() -> Message:
-            nonlocal seen
-            message = await receive()
-            if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
-                if seen > self.max_bytes:
-                    raise BodyTooLarge()
-            return message
-
-        async def watched_send(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
-        try:
-            await self.app(scope, limited_receive, watched_send)
-        except BodyTooLarge:
-            if not started:
-                await self.too_large(send)
-
-    async def too_large(self, send: Send) -> None:
-        body = json.dumps({"ok": False, "error": "request_too_large",
-                           "message": f"Request bodies are limited to {self.max_bytes} bytes."})
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"),
-                                (b"connection", b"close")]})
-        await send({"type": "http.response.body", "body": body.encode()})
-
-
 def serve(services: Services, *, host: str = "127.0.0.1", port: int = DEFAULT_PORT,
           socket_mode: bool = False) -> None:
     """Run the server until SIGINT/SIGTERM (one uvicorn worker, graceful shutdown)."""
-    app = create_app(services, socket_mode=socket_mode)
+    public = host not in LOOPBACK
+    if public and not services.config.metrics_token:
+        log.warning(observability.METRICS_OFF)
+    app = create_app(services, socket_mode=socket_mode, public=public)
     config = uvicorn.Config(app, host=host, port=port, workers=1, log_config=None,
                             lifespan="on", backlog=2048, proxy_headers=True,
                             timeout_graceful_shutdown=GRACEFUL_SECONDS, server_header=False)

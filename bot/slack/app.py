@@ -64,6 +64,9 @@ class _OneToken(logging.Filter):
 
 BOLT_LOG = logging.getLogger("slack_bolt")
 BOLT_LOG.addFilter(_OneToken())
+# Bolt logs a refused request's whole body at INFO (a response_url, a join link with its
+# passcode): its loggers say only warnings and errors.
+BOLT_LOG.setLevel(logging.WARNING)
 
 
 class SlackFront:

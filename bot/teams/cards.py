@@ -19,9 +19,10 @@ item under two headings, and the notes in small subtle text. Card actions:
 Teams shows six buttons; more go to the overflow menu (``mode: secondary``, 1.5).
 
 Markdown: Teams renders a subset of Markdown in ``TextBlock`` text and in fact titles
-and values. Values that come from data (a passcode is drawn from ``[A-Za-z0-9@-_*]``,
-so ``a*b*c`` would lose its asterisks to italics) are escaped with backslashes
-(:func:`md_escape`); SecureMeet's own prose is passed as written.
+and values. Everything that can carry what a user typed (a topic in a title or a
+sentence, a passcode drawn from ``[A-Za-z0-9@-_*]``) is escaped with backslashes
+(:func:`md_escape`), so a topic ``[Verify](https://…)`` shows as typed and never becomes
+a link; only the checklist's own bold labels are Markdown.
 
 Secrets: ``render(reply, public=True)`` renders ``Reply.public_copy()`` (no secret fact,
 no ``?pwd=`` in any link), and the card's
@@ -91,7 +92,7 @@ def render(reply: Reply, *, public: bool = False) -> Card:
         reply = reply.public_copy()
     body: list[Card] = [heading(reply)]
     if reply.text:
-        body.append(text_block(teams_words(reply.text)))
+        body.append(text_block(md_escape(teams_words(reply.text))))
     if reply.facts:
         body.append(fact_set(reply.facts))
     body += checklist_blocks(reply)
@@ -132,7 +133,8 @@ def summary(reply: Reply) -> str:
 
 
 def heading(reply: Reply) -> Card:
-    block = text_block(cut(reply.title or " ", MAX_TITLE), size="large", weight="bolder")
+    block = text_block(md_escape(cut(reply.title or " ", MAX_TITLE)), size="large",
+                       weight="bolder")
     block["style"] = "heading"
     if reply.error:
         block["color"] = "attention"
@@ -213,7 +215,7 @@ def image_attachments(reply: Reply) -> list[dict[str, Any]]:
 
 
 def notes_lines(reply: Reply) -> list[str]:
-    notes = [teams_words(n) for n in reply.notes]
+    notes = [md_escape(teams_words(n)) for n in reply.notes]
     if reply.sandbox and not any("andbox" in n for n in notes):
         notes.append(SANDBOX_NOTE)
     return notes

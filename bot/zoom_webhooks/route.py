@@ -3,7 +3,8 @@
 Answers, in order (docs/WEBHOOKS.md)::
 
     503  ZOOM_WEBHOOK_SECRET_TOKEN is not set: unsigned events are never accepted
-    413  body over the server's limit (bot.server.BodyLimit)
+    413  body over the server's limit (bot.guards.BodyLimit)
+    400  a JSON body nobody can parse (bot.guards.ReadableBody), before the signature
     401  signature missing or wrong, or timestamp over 5 minutes off (nothing changes)
     400  signed, but not JSON, or not a Zoom event we can read (never a 500)
     200  endpoint.url_validation → {"plainToken": p, "encryptedToken": hex HMAC(p)}

@@ -158,3 +158,25 @@ def test_a_failing_observer_does_not_fail_the_command(sandbox, monkeypatch):
 
     monkeypatch.setattr(router, "OBSERVERS", [broken])
     assert not router.dispatch(sandbox.ctx, who, "help").error
+
+
+@pytest.mark.parametrize(("token", "public", "header", "status"), [
+    ("", False, None, 200),  # on loopback only: open, as before
+    ("", True, None, 404),  # beyond loopback without a token: off, and says why
+    ("s3cret-metrics", True, None, 401),
+    ("s3cret-metrics", True, "Bearer wrong", 401),
+    ("s3cret-metrics", True, "Bearer s3cret-metrics", 200),
+    ("s3cret-metrics", False, None, 401),  # a token, once set, is always needed
+])
+def test_metrics_are_off_beyond_loopback_unless_behind_a_token(sandbox, token, public,
+                                                              header, status):
+    """Security finding 11: /metrics told anyone who could reach the server its traffic."""
+    sandbox.config = sandbox.config.with_(metrics_token=token)
+    with ServerThread(create_app(sandbox, public=public)) as server:
+        headers = {"Authorization": header} if header else {}
+        response = requests.get(server.url + "/metrics", headers=headers, timeout=5)
+    assert response.status_code == status
+    if status == 200:
+        assert "securemeet_http_requests_total" in response.text
+    elif status == 404:
+        assert "SECUREMEET_METRICS_TOKEN" in response.json()["message"]

@@ -58,3 +58,26 @@ def test_an_unreadable_state_file_starts_an_empty_sandbox(tmp_path, caplog):
 
 def test_an_in_memory_database_keeps_no_state():
     assert sandbox_state_path(Config(db_path=":memory:")) is None
+
+
+def test_files_the_cli_makes_are_private(tmp_path, monkeypatch):
+    """Security finding 9: the database and its -wal/-shm were created 0644; they hold
+    emails, names and conversation references. Every file the CLI makes is 0600."""
+    import os
+    import stat
+
+    from click.testing import CliRunner
+
+    from bot.cli import main
+
+    old = os.umask(0o022)  # a usual shell's
+    try:
+        monkeypatch.setenv("SECUREMEET_DB", str(tmp_path / "private.db"))
+        result = CliRunner().invoke(main, ["try", "tomorrow 3pm for 30m Private"])
+        assert result.exit_code == 0, result.output
+    finally:
+        os.umask(old)
+    made = sorted(p.name for p in tmp_path.iterdir())
+    assert "private.db" in made and "private.db.key" in made
+    for path in tmp_path.iterdir():
+        assert stat.S_IMODE(path.stat().st_mode) & 0o077 == 0, (path.name, oct(path.stat().st_mode))

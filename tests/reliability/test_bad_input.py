@@ -13,6 +13,7 @@ machine: nothing here reaches past 127.0.0.1.
 from __future__ import annotations
 
 import json
+import logging
 import re
 import time
 from collections.abc import Iterator
@@ -218,6 +219,36 @@ def test_any_teams_activity_is_refused_or_handled_never_a_500(world, body):
     response = requests.post(server.url + "/api/messages", data=body, timeout=20,
                              headers={"content-type": "application/json"})
     no_trace(response)
+
+
+DEEP = [("application/json", b"[" * 30_000), ("application/json", b'{"a":' * 12_000),
+        ("application/x-www-form-urlencoded", b"payload=" + b"%5B" * 5_000 + b"&x=1"),
+        ("application/json", b"\xff\xfe not utf-8 {")]
+
+
+@pytest.mark.parametrize("path", ["/slack/events", "/zoom/webhook", "/api/messages"])
+@pytest.mark.parametrize(("ctype", "body"), DEEP, ids=["brackets", "objects", "form", "bytes"])
+def test_a_body_nobody_can_parse_is_a_400_before_anything_else(world, path, ctype, body, caplog):
+    """Security finding 7: 30,000 ``[`` sent unsigned got a 500 with a traceback, and the
+    request escaped the access log and the metrics. Now: 400, logged and counted."""
+    stack, server = world
+    meetings = len(stack.zoom_meetings())
+    caplog.set_level(logging.INFO, logger="securemeet.access")
+    response = requests.post(server.url + path, data=body, timeout=10,
+                             headers={"content-type": ctype})
+    assert response.status_code == 400
+    assert response.json()["error"] == "invalid_body"
+    no_trace(response)
+    def logged() -> list[logging.LogRecord]:  # written once the answer is out
+        return [r for r in caplog.records if r.name == "securemeet.access"
+                and getattr(r, "route", "") == path and getattr(r, "status", 0) == 400]
+
+    deadline = time.monotonic() + 5
+    while not logged() and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert logged(), "the request is in the access log"
+    assert not [r for r in caplog.records if r.exc_info and r.name.startswith("uvicorn")]
+    assert len(stack.zoom_meetings()) == meetings
 
 
 @pytest.mark.parametrize("path", ["/slack/events", "/zoom/webhook", "/api/messages"])

@@ -124,6 +124,30 @@ def test_a_replayed_slash_command_makes_one_meeting_even_all_at_once(world):
     assert post_signed(server.url, sent.body, headers=old).status_code == 401
 
 
+def test_a_replayed_button_press_acts_once(world):
+    """Security finding 6: the same signed block_actions body sent twice (within Slack's
+    five minutes) used to rotate a passcode twice. A press is claimed by its trigger_id
+    (or user and action_ts), like a command."""
+    stack, server = world
+    meeting_id = meeting_id_in(ask(stack, server, "tomorrow 3pm for 30m Pressed twice", HOST))
+    url = stack.slack.response_url("replayed-press")
+    body = action_body(user_id=HOST, action_id="securemeet:fix:0",
+                       value=f"fix {meeting_id} passcode confirm", response_url=url)
+    first = stack.zoom_meetings()[meeting_id]["password"]
+    threads = [threading.Thread(target=post_signed, args=(server.url, body)) for _ in range(3)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    (rotated,) = stack.slack.wait_for_response(url, timeout=20)
+    time.sleep(0.5)
+    assert len(stack.slack.responses(url)) == 1
+    rotations = [r for r in stack.db_rows("events")
+                 if r["kind"] == "fix" and r["meeting_id"] == meeting_id]
+    assert len(rotations) == 1 and stack.zoom_meetings()[meeting_id]["password"] != first
+    assert "New passcode" in text_of(rotated)
+
+
 # --- Zoom webhook signatures -----------------------------------------------------------
 
 def zoom_post(server: Running, body: bytes, headers: dict[str, str]) -> requests.Response:

@@ -457,9 +457,10 @@ def test_the_passcode_is_in_no_public_message_and_no_log_line(server, slack, log
     public = " ".join(c.raw.decode(errors="replace")
                       for c in slack.calls_to("chat.postMessage"))
     log_text = "\n".join(logs.lines)
-    # the capture works: Bolt's DEBUG lines and the Zoom client's lines are in it
-    assert "slack_bolt Running listener: on_command" in log_text
+    # the capture works: the Zoom client's DEBUG lines and the access log are in it (Bolt's
+    # loggers say only warnings: they would log whole request bodies)
     assert "securemeet.zoom zoom POST /users/" in log_text
+    assert "securemeet.access request id=" in log_text
     for code in set(PASSCODES):
         assert code not in public
         assert code not in log_text, f"passcode found in a log line: {code}"
@@ -555,3 +556,30 @@ def test_the_host_is_told_when_an_admin_ends_or_rekeys_their_meeting(server, sla
     slack.wait_for_response(url)
     time.sleep(0.3)
     assert len(dms_to(slack, HOST)) == before + 2
+
+
+def test_a_reply_is_posted_only_to_slacks_own_hooks_hosts(server, slack, emulator):
+    """Security finding 10: a response_url comes inside the (signed) body; the passcode
+    reply is posted only to hooks.slack.com/hooks.slack-gov.com, or, for local testing,
+    to the host and port of SLACK_API_URL. Elsewhere (here another local server) gets
+    nothing."""
+    from tests.fakes.slack import FakeSlack
+
+    with FakeSlack() as elsewhere:
+        url = elsewhere.response_url("stolen")
+        ack = post(server, slash_body("tomorrow 3pm for 30m Where to", user_id=HOST,
+                                      response_url=url))
+        assert ack.status_code == 200
+        time.sleep(1.5)
+        assert elsewhere.calls == []
+    from bot.slack.messenger import hook_allowed
+
+    api = "http://127.0.0.1:8000/api/"
+    assert hook_allowed("https://hooks.slack.com/commands/T1/2/x", "https://slack.com/api/")
+    assert hook_allowed("https://hooks.slack-gov.com/actions/T1/2/x", "https://slack.com/api/")
+    assert hook_allowed("http://127.0.0.1:8000/response/1", api)
+    for bad in ("http://hooks.slack.com/commands/x", "https://hooks.slack.com.evil.test/x",
+                "https://evil.test/hooks.slack.com/x", "https://hooks.slack.com:8443/x",
+                "http://127.0.0.1:8001/response/1", "javascript:alert(1)", "http://[::1"):
+        assert not hook_allowed(bad, api), bad
+    assert not hook_allowed("http://127.0.0.1:8000/response/1", "https://slack.com/api/")

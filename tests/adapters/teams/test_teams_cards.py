@@ -359,3 +359,20 @@ def test_slack_and_teams_show_the_same_facts_and_checklist(public):
     assert sorted(teams_checklist(teams)) == sorted(expected)
     assert sorted(slack_checklist(slack)) == sorted(expected)
     assert ("Passcode" in dict(facts)) is not public
+
+
+@pytest.mark.parametrize("topic", ["[Verify your account](https://evil.example/login)",
+                                   "**urgent** _now_ <at>everyone</at>",
+                                   "https://evil.example/x"])
+def test_user_text_never_becomes_a_link_or_markup(topic):
+    """Security finding 10: a topic put into a card is shown as typed; Markdown in it
+    (a link above all) is escaped wherever it lands: title, text, facts, notes."""
+    reply = Reply(title=f"🔒 {topic}", text=f"Your request for “{topic}” was interrupted.",
+                  facts=(Fact("Topic", topic),), notes=(f"About {topic}",))
+    card = valid(cards.render(reply))
+    texts = [b["text"] for b in card["body"] if b["type"] == "TextBlock"]
+    texts += [f["value"] for b in card["body"] if b["type"] == "FactSet" for f in b["facts"]]
+    for text in texts:
+        assert "](" not in text.replace("\\](", "").replace("\\]\\(", ""), text
+        assert "**" not in text.replace("\\*\\*", ""), text
+        assert cards.md_unescape(text).count(topic) <= 1
