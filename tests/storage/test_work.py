@@ -192,24 +192,45 @@ def replicas(open_store):
     return [open_store(), open_store(fresh=False), open_store(fresh=False)]
 
 
-def drain(claim: Callable[..., list[Any]], owner: str, got: list[tuple[str, str]],
-          key: Callable[[Any], str]) -> None:
-    """Claim in small batches until nothing is left; record (owner, key) of each."""
-    while batch := claim(owner=owner):
-        got.extend((owner, key(item)) for item in batch)
+def claim_in_rounds(replicas: list[Any], claim: Callable[[Any, str], list[str]],
+                    threads: int = 8) -> list[tuple[str, str]]:
+    """Eight claimers on three stores claim at the same moment, round after round, until
+    a round finds nothing left; the (owner, key) of every item each got. Rounds make the
+    contention certain: every round, all of them ask at once."""
+    ask, asked = threading.Barrier(threads, timeout=30), threading.Barrier(threads, timeout=30)
+    got: list[tuple[str, str]] = []
+    per_round: dict[int, int] = Counter()
+    lock = threading.Lock()
+
+    def work(store: Any, i: int) -> None:
+        try:
+            for n in range(1000):
+                ask.wait()
+                keys = claim(store, f"r{i}")
+                with lock:
+                    got.extend((f"r{i}", key) for key in keys)
+                    per_round[n] += len(keys)
+                asked.wait()
+                if per_round[n] == 0:
+                    return
+        except BaseException:
+            ask.abort()  # release the others at once rather than at the timeout
+            asked.abort()
+            raise
+
+    race(replicas, work, threads=threads)
+    return got
 
 
 def test_due_timers_go_to_exactly_one_replica_each(replicas):
     for i in range(120):
         replicas[0].set_timer(f"t{i:03}", NOW - timedelta(seconds=i))
-    got: list[tuple[str, str]] = []
-    race(replicas, lambda s, i: drain(
-        lambda owner: s.claim_due_timers(now=NOW, owner=owner, lease=LEASE, limit=3),
-        f"r{i}", got, lambda t: t.key))
+    got = claim_in_rounds(replicas, lambda s, owner: [t.key for t in s.claim_due_timers(
+        now=NOW, owner=owner, lease=LEASE, limit=3)])
     keys = Counter(key for _, key in got)
     assert sorted(keys) == [f"t{i:03}" for i in range(120)]
     assert max(keys.values()) == 1, "a timer was claimed twice"
-    assert len({owner for owner, _ in got}) > 1  # it was a race, not a relay
+    assert len({owner for owner, _ in got}) == 8  # each round, each claimer got some
 
 
 def test_pending_creates_and_open_requests_go_to_exactly_one_sweeper_each(replicas):
@@ -217,18 +238,10 @@ def test_pending_creates_and_open_requests_go_to_exactly_one_sweeper_each(replic
         replicas[0].add_pending(pending(f"p{i:02}", NOW - timedelta(minutes=5, seconds=i)))
         replicas[0].open_request(OpenRequest(f"o{i:02}", "slack:T1:U1", "slack", "schedule",
                                              NOW - timedelta(minutes=5, seconds=i)))
-    creates: list[tuple[str, str]] = []
-    requests: list[tuple[str, str]] = []
-
-    def sweep(s: Any, i: int) -> None:
-        drain(lambda owner: s.claim_pending_creates(before=NOW, now=NOW, owner=owner,
-                                                    lease=LEASE, limit=2),
-              f"r{i}", creates, lambda p: p.key)
-        drain(lambda owner: s.claim_open_requests(before=NOW, now=NOW, owner=owner,
-                                                  lease=LEASE, limit=2),
-              f"r{i}", requests, lambda o: o.key)
-
-    race(replicas, sweep)
+    creates = claim_in_rounds(replicas, lambda s, owner: [p.key for p in s.claim_pending_creates(
+        before=NOW, now=NOW, owner=owner, lease=LEASE, limit=2)])
+    requests = claim_in_rounds(replicas, lambda s, owner: [o.key for o in s.claim_open_requests(
+        before=NOW, now=NOW, owner=owner, lease=LEASE, limit=2)])
     for got, prefix in ((creates, "p"), (requests, "o")):
         keys = Counter(key for _, key in got)
         assert sorted(keys) == [f"{prefix}{i:02}" for i in range(60)]
