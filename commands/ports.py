@@ -10,11 +10,12 @@ The records they move are in :mod:`commands.records`.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping, Sequence
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol
 
 from commands.live import LiveState, TimelineEntry, Watch
 from commands.records import (
+    NO_DATA,
     Event,
     MeetingId,
     MeetingRecord,
@@ -22,6 +23,7 @@ from commands.records import (
     PendingCreate,
     Person,
     TeamsConversation,
+    Timer,
 )
 from commands.stats_model import StatsFigures
 
@@ -173,8 +175,97 @@ class LiveStore(Protocol):
     def timeline(self, meeting_id: MeetingId) -> list[dict[str, Any]]: ...
 
 
+class TimerStore(Protocol):
+    """Durable timers: live-duty nudges are rows with a due time, so they survive the
+    replica that set them. Whichever replica polls first gets a due timer, leased to it
+    alone; if it dies before :meth:`done_timer`, the timer falls due again when the lease
+    runs out, and another replica fires it."""
+
+    def set_timer(self, key: str, due_at: datetime, *,
+                  data: Mapping[str, Any] = NO_DATA) -> None:
+        """Create or replace (the last set wins: due time and data); a claim on the old
+        timer lapses, so its holder's :meth:`done_timer` no longer removes it."""
+        ...
+
+    def clear_timer(self, key: str) -> bool:
+        """Remove the timer, claimed or not; False when there was none."""
+        ...
+
+    def claim_due_timers(self, *, now: datetime, owner: str, lease: timedelta,
+                         limit: int) -> list[Timer]:
+        """At most ``limit`` timers due at ``now`` and not leased to another, earliest
+        first; each is now ``owner``'s until ``now + lease``. No two callers ever get the
+        same timer under a live lease."""
+        ...
+
+    def done_timer(self, key: str, owner: str) -> bool:
+        """Remove a fired timer if ``owner`` still holds it and nobody set it again since;
+        False otherwise (it stays, to fire as set)."""
+        ...
+
+
+class SweepStore(Protocol):
+    """The recovery sweep's work, claimed with a lease so that two replicas sweeping at
+    once never settle the same item (:class:`RecoveryStore` clears it afterwards)."""
+
+    def claim_pending_creates(self, *, before: datetime, now: datetime, owner: str,
+                              lease: timedelta, limit: int) -> list[PendingCreate]:
+        """Intents written before ``before``, not leased to another at ``now``, oldest
+        first, at most ``limit``; each is now ``owner``'s until ``now + lease``."""
+        ...
+
+    def claim_open_requests(self, *, before: datetime, now: datetime, owner: str,
+                            lease: timedelta, limit: int) -> list[OpenRequest]:
+        """As :meth:`claim_pending_creates`, for unanswered chat requests."""
+        ...
+
+
+class LeaseStore(Protocol):
+    """A named lease: one holder at a time across replicas (say, refreshing the Zoom
+    token). Not a fence: a holder that overruns its lease may overlap the next one."""
+
+    def try_lease(self, name: str, *, owner: str, now: datetime, seconds: float) -> bool:
+        """Take or renew the lease until ``now + seconds``: True when it was free,
+        expired, or already ``owner``'s."""
+        ...
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        """Give the lease up if ``owner`` holds it (False otherwise)."""
+        ...
+
+
+class SharedStore(Protocol):
+    """A small value every replica reads (the Zoom token). The caller encrypts it first:
+    the store keeps bytes, and tokens are never stored in clear."""
+
+    def put_shared(self, name: str, value: bytes, *, expires_at: datetime) -> None: ...
+
+    def get_shared(self, name: str) -> tuple[bytes, datetime] | None:
+        """The value and its expiry (past or not: the caller decides); None if unset."""
+        ...
+
+
+class RateStore(Protocol):
+    """A rate budget all replicas share (Zoom's limits are per account)."""
+
+    def take_rate(self, bucket: str, *, rate: float, burst: int, now: datetime) -> float:
+        """A token bucket of ``burst`` tokens refilled at ``rate`` per second: 0 when a
+        call may go now (and it is counted), else the seconds to wait before asking
+        again (nothing counted)."""
+        ...
+
+
 class Store(MeetingStore, EventStore, ClaimStore, RecoveryStore, PeopleStore,
-            ConversationStore, LiveStore, Protocol):
+            ConversationStore, LiveStore, TimerStore, SweepStore, LeaseStore, SharedStore,
+            RateStore, Protocol):
     """Everything SecureMeet keeps: what every storage backend provides."""
+
+    backend: str
+    """``sqlite`` or ``postgresql``."""
+
+    def ready(self) -> tuple[bool, str]:
+        """Whether the database answers and its schema is current, and why not (for
+        ``GET /readyz``); never raises, never names a password."""
+        ...
 
     def close(self) -> None: ...

@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
+from types import MappingProxyType
 from typing import Any
 
 MeetingId = int
@@ -17,6 +18,9 @@ MeetingId = int
 # What a compare-and-set save can answer (live meetings): applied; its de-duplication
 # claim was taken already (nothing changed); someone saved first (reload and retry).
 SAVED, DUPLICATE, CONFLICT = "saved", "duplicate", "conflict"
+
+# An empty, read-only mapping: the default ``data`` of a timer.
+NO_DATA: Mapping[str, Any] = MappingProxyType({})
 
 
 @dataclass(frozen=True)
@@ -109,3 +113,14 @@ class TeamsConversation:
     member_id: str = ""  # the user's Teams id in this conversation, "29:…"
     bot_id: str = ""  # the bot's id, "28:<app id>"
     updated_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Timer:
+    """A durable timer (a live-duty nudge, say): due at ``due_at``, claimed by whichever
+    replica polls first (:class:`commands.ports.TimerStore`). ``data`` says what to do
+    when it fires: plain JSON values, never a secret."""
+
+    key: str
+    due_at: datetime
+    data: Mapping[str, Any] = field(default_factory=dict)

@@ -1,6 +1,10 @@
-"""The schema, as sqlite-utils migrations: each change is a new function, never an edit.
+"""The SQLite schema, as sqlite-utils migrations: each change is a new function, never
+an edit. PostgreSQL has the same migrations, by the same names, in
+``storage/postgres/migrations.py`` (a test keeps the two lists equal).
 
 ``SCHEMA_VERSION`` is the number of migrations; ``securemeet doctor`` shows it.
+``SqliteStore`` applies them under SQLite's write lock, so processes that open one new
+file at once do not race (``storage/sqlite_store.py``).
 Nothing here stores a passcode, a start URL or a token: passcode reuse is detected
 through keyed fingerprints (``commands.passcode.fingerprint``).
 """
@@ -87,4 +91,14 @@ def m006_open_requests(db: Database) -> None:
     db["open_requests"].create_index(["at"])
 
 
+@migrations()
+def m007_shared_work(db: Database) -> None:
+    """What several replicas share: durable timers, leases on the sweep's work, named
+    leases, small shared values and rate budgets (``storage/sqlite_work.py``)."""
+    from storage import sqlite_work
+
+    sqlite_work.create(db)
+
+
 SCHEMA_VERSION = len(migrations._migrations)
+MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)

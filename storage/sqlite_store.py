@@ -1,17 +1,27 @@
-"""The SQLite implementation of :class:`commands.ports.Store`.
+"""The SQLite implementation of :class:`commands.ports.Store`: the embedded default.
 
 One connection per thread (the server runs blocking work in a thread pool), all to one
 file in WAL mode so readers never wait for the writer. ``busy_timeout`` makes a
 writer wait for another instead of failing with "database is locked".
+
+Several processes may open one file, even a new one, at the same instant: the journal
+mode is switched to WAL with retries (that switch does not wait on SQLite's busy
+handler), and migrations run inside ``BEGIN IMMEDIATE``, so one process migrates while
+the others wait for its commit, then find nothing left to do. The file holds emails
+and names, so it is created readable by its owner only (0600); SQLite gives its
+``-wal`` and ``-shm`` files the same mode.
 """
 
 from __future__ import annotations
 
 import json
+import logging
+import os
 import sqlite3
 import threading
-from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
+import time
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -19,20 +29,28 @@ from sqlite_utils import Database
 
 from commands.live import LiveState, TimelineEntry, Watch
 from commands.records import (
+    NO_DATA,
     Event,
     MeetingRecord,
     OpenRequest,
     PendingCreate,
     Person,
     TeamsConversation,
+    Timer,
 )
 from commands.stats_model import StatsFigures
 from storage import live as live_db
+from storage import sqlite_work as work
 from storage import stats as rollups
 from storage import teams
-from storage.schema import migrations
+from storage.schema import MIGRATION_NAMES, SCHEMA_VERSION, migrations
+
+log = logging.getLogger("securemeet.storage")
 
 BUSY_TIMEOUT_MS = 5000
+# How long a process waits for another one's migrations (a rollup rebuild over a large
+# file can take a while) before giving up with "database is locked".
+MIGRATION_WAIT_MS = 120_000
 
 
 def iso(moment: datetime | None) -> str | None:
@@ -40,22 +58,26 @@ def iso(moment: datetime | None) -> str | None:
     return moment.astimezone(UTC).isoformat(timespec="seconds") if moment else None
 
 
-def _iso_us(moment: datetime) -> str:
-    """As :func:`iso`, to the microsecond: an intent's age is measured in seconds."""
-    return moment.astimezone(UTC).isoformat(timespec="microseconds")
-
-
 def parse_iso(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
 class SqliteStore:
-    def __init__(self, path: str | Path) -> None:
+    """Everything SecureMeet keeps, in one SQLite file (``SECUREMEET_DB=<path>``)."""
+
+    backend = "sqlite"
+
+    def __init__(self, path: str | Path, *, migrate: bool = True) -> None:
         self.path = str(path)
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
-        migrations.apply(self.db)
+        _create_private(self.path)
+        if migrate:
+            self.migrate()
+
+    def __repr__(self) -> str:
+        return f"SqliteStore({self.path!r})"
 
     @property
     def db(self) -> Database:
@@ -64,7 +86,7 @@ class SqliteStore:
             conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000,
                                    check_same_thread=False, isolation_level=None)
             conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
-            conn.execute("PRAGMA journal_mode = WAL")
+            _use_wal(conn)
             conn.execute("PRAGMA synchronous = NORMAL")
             conn.execute("PRAGMA foreign_keys = ON")
             db = Database(conn)
@@ -79,6 +101,34 @@ class SqliteStore:
                 conn.close()
             self._all.clear()
         self._local = threading.local()
+
+    # schema -------------------------------------------------------------------------
+    def migrate(self) -> int:
+        """Apply what is pending under the write lock; the schema version reached."""
+        db = self.db
+        if migrations.pending(db):  # a read: a file already current takes no lock
+            db.conn.execute(f"PRAGMA busy_timeout = {MIGRATION_WAIT_MS}")
+            try:
+                with work.immediate(db.conn):
+                    migrations.apply(db)  # each migration in a savepoint of this one
+            finally:
+                db.conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+        return self.schema_version()
+
+    def schema_version(self) -> int:
+        """How many of the migrations are applied (``SCHEMA_VERSION`` when current)."""
+        return len(migrations.applied(self.db))
+
+    def ready(self) -> tuple[bool, str]:
+        try:
+            applied = {m.name for m in migrations.applied(self.db)}
+        except sqlite3.Error as exc:
+            return False, f"the SQLite database does not answer: {exc}"
+        missing = [name for name in MIGRATION_NAMES if name not in applied]
+        if missing:
+            return False, (f"schema version {len(applied)}, this build needs "
+                           f"{SCHEMA_VERSION}: run `securemeet migrate`")
+        return True, f"sqlite, schema version {len(applied)}"
 
     # meetings -----------------------------------------------------------------------
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
@@ -129,6 +179,16 @@ class SqliteStore:
             return rollups.query(self.db.conn, until=until.astimezone(UTC).date(),
                                  since=since.astimezone(UTC).date() if since else None)
 
+    def recount(self, *, since: date | None, until: date) -> StatsFigures:
+        """The same figures counted the slow way from every row (tests, benchmarks)."""
+        with self.db.atomic():
+            return rollups.recount(self.db.conn, since=since, until=until)
+
+    def rebuild_rollups(self) -> None:
+        """Recount every rollup from ``meetings`` and ``events``, in one transaction."""
+        with work.immediate(self.db.conn):
+            rollups.rebuild(self.db.conn)
+
     # de-duplication -----------------------------------------------------------------
     def claim(self, key: str, *, at: datetime) -> bool:
         cur = self.db.execute("insert or ignore into claims (key, at) values (?, ?)",
@@ -140,14 +200,14 @@ class SqliteStore:
         self.db["pending_creates"].insert({
             "key": pending.key, "host_email": pending.host_email, "topic": pending.topic,
             "fingerprint": pending.fingerprint, "requester": pending.requester,
-            "platform": pending.platform, "at": _iso_us(pending.at)}, pk="key")
+            "platform": pending.platform, "at": work.stamp(pending.at)}, pk="key")
 
     def clear_pending(self, key: str) -> bool:
         return self.db.execute("delete from pending_creates where key = ?",
                                [key]).rowcount == 1
 
     def pending_creates(self, *, before: datetime) -> list[PendingCreate]:
-        rows = self.db["pending_creates"].rows_where("at < ?", [_iso_us(before)],
+        rows = self.db["pending_creates"].rows_where("at < ?", [work.stamp(before)],
                                                      order_by="at")
         return [PendingCreate(r["key"], r["host_email"], r["topic"], r["fingerprint"],
                               r["requester"], r["platform"], parse_iso(r["at"]))
@@ -157,14 +217,14 @@ class SqliteStore:
     def open_request(self, request: OpenRequest) -> None:
         self.db["open_requests"].insert({
             "key": request.key, "requester": request.requester, "platform": request.platform,
-            "command": request.command, "at": _iso_us(request.at)}, pk="key", replace=True)
+            "command": request.command, "at": work.stamp(request.at)}, pk="key", replace=True)
 
     def close_request(self, key: str) -> bool:
         return self.db.execute("delete from open_requests where key = ?",
                                [key]).rowcount == 1
 
     def open_requests(self, *, before: datetime) -> list[OpenRequest]:
-        rows = self.db["open_requests"].rows_where("at < ?", [_iso_us(before)], order_by="at")
+        rows = self.db["open_requests"].rows_where("at < ?", [work.stamp(before)], order_by="at")
         return [OpenRequest(r["key"], r["requester"], r["platform"], r["command"],
                             parse_iso(r["at"])) for r in rows]
 
@@ -223,12 +283,89 @@ class SqliteStore:
     def timeline(self, meeting_id: int) -> list[dict[str, Any]]:
         return live_db.timeline(self.db, meeting_id)
 
+    # work several replicas share (storage/sqlite_work.py) -------------------------------
+    def set_timer(self, key: str, due_at: datetime, *,
+                  data: Mapping[str, Any] = NO_DATA) -> None:
+        work.set_timer(self.db.conn, key, due_at, data)
+
+    def clear_timer(self, key: str) -> bool:
+        return work.clear_timer(self.db.conn, key)
+
+    def claim_due_timers(self, *, now: datetime, owner: str, lease: timedelta,
+                         limit: int) -> list[Timer]:
+        return work.claim_due_timers(self.db.conn, now=now, owner=owner, lease=lease,
+                                     limit=limit)
+
+    def done_timer(self, key: str, owner: str) -> bool:
+        return work.done_timer(self.db.conn, key, owner)
+
+    def claim_pending_creates(self, *, before: datetime, now: datetime, owner: str,
+                              lease: timedelta, limit: int) -> list[PendingCreate]:
+        return work.claim_pending_creates(self.db.conn, before=before, now=now, owner=owner,
+                                          lease=lease, limit=limit)
+
+    def claim_open_requests(self, *, before: datetime, now: datetime, owner: str,
+                            lease: timedelta, limit: int) -> list[OpenRequest]:
+        return work.claim_open_requests(self.db.conn, before=before, now=now, owner=owner,
+                                        lease=lease, limit=limit)
+
+    def try_lease(self, name: str, *, owner: str, now: datetime, seconds: float) -> bool:
+        return work.try_lease(self.db.conn, name, owner=owner, now=now, seconds=seconds)
+
+    def release_lease(self, name: str, owner: str) -> bool:
+        return work.release_lease(self.db.conn, name, owner)
+
+    def put_shared(self, name: str, value: bytes, *, expires_at: datetime) -> None:
+        work.put_shared(self.db.conn, name, value, expires_at=expires_at)
+
+    def get_shared(self, name: str) -> tuple[bytes, datetime] | None:
+        return work.get_shared(self.db.conn, name)
+
+    def take_rate(self, bucket: str, *, rate: float, burst: int, now: datetime) -> float:
+        return work.take_rate(self.db.conn, bucket, rate=rate, burst=burst, now=now)
+
     # audits -------------------------------------------------------------------------
     def add_audit(self, meeting_id: int, actor: str, at: datetime, level: str,
                   compliant: bool, results: dict[str, str]) -> None:
         self.db["audits"].insert({"meeting_id": meeting_id, "actor": actor, "at": iso(at),
                                   "policy_level": level, "compliant": int(compliant),
                                   "results": json.dumps(results)})
+
+
+def _create_private(path: str) -> None:
+    """Create a new database file readable by its owner only (it holds emails and
+    names); SQLite then creates ``-wal`` and ``-shm`` with the same mode. An existing
+    file keeps its mode, with a warning when others may read it."""
+    if path in ("", ":memory:") or path.startswith("file:"):
+        return
+    try:
+        os.close(os.open(path, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600))
+    except FileExistsError:
+        mode = os.stat(path).st_mode
+        if mode & 0o077:
+            log.warning("The database %s can be read by other users (mode %o); it holds "
+                        "names and emails: chmod 600 it.", path, mode & 0o777)
+    except FileNotFoundError:
+        raise FileNotFoundError(
+            f"Cannot create the SQLite database {path}: its directory does not exist. "
+            "Create it, or set SECUREMEET_DB to a path in an existing directory.") from None
+
+
+def _use_wal(conn: sqlite3.Connection) -> None:
+    """Switch a new file to WAL. The switch needs an exclusive lock and does not wait on
+    the busy handler, so processes opening one new file at once retry it (until the busy
+    timeout) instead of failing with "database is locked"."""
+    if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
+        return
+    deadline = time.monotonic() + BUSY_TIMEOUT_MS / 1000
+    while True:
+        try:
+            conn.execute("PRAGMA journal_mode = WAL")
+            return
+        except sqlite3.OperationalError as exc:
+            if "locked" not in str(exc) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def _meeting_row(r: MeetingRecord) -> dict[str, Any]:

@@ -67,7 +67,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from collections import Counter
-from datetime import date
+from datetime import UTC, date, datetime
 from typing import Any
 
 from commands.stats_model import (
@@ -328,11 +328,14 @@ _SUMMED = ("meetings", "meetings_compliant", "meetings_platform", "meetings_fail
            "refusal_command", "ended_for_all", "left_running")
 
 
-def query(conn: sqlite3.Connection, *, since: date | None, until: date) -> StatsFigures:
+def query(conn: Any, *, since: date | None, until: date) -> StatsFigures:
     """The figures for UTC days ``since``..``until`` (inclusive) from the rollups.
 
     Each metric's days are one contiguous range of the primary key (metric, day, key),
     so the work is the window's days times each metric's keys, whatever the row count.
+    ``conn`` is a SQLite connection, or anything with its ``execute(sql, params)`` and
+    ``?`` placeholders: PostgreSQL's rollups have the same tables and text days
+    (``storage/postgres/stats.py``), so this SQL serves both.
     """
     lo, hi = since.isoformat() if since else "", until.isoformat()
     sums: dict[str, Counter[str]] = {}
@@ -350,7 +353,7 @@ def query(conn: sqlite3.Connection, *, since: date | None, until: date) -> Stats
             daily.setdefault(day, [0, 0])[metric == "meetings_compliant"] += n
     phrases = tuple((key, n) for key, n in conn.execute(
         "SELECT key, sum(n) AS total FROM daily_counts WHERE metric = 'parse_phrase' "
-        "AND day >= ? AND day <= ? AND key <> '' GROUP BY key HAVING total <> 0 "
+        "AND day >= ? AND day <= ? AND key <> '' GROUP BY key HAVING sum(n) <> 0 "
         "ORDER BY total DESC, key LIMIT ?", [lo, hi, TOP_PHRASES]))
     later = conn.execute("SELECT count(*) FROM daily_counts WHERE metric = 'host_last' "
                          "AND day > ? AND n <> 0", [hi]).fetchone()[0]
@@ -362,7 +365,7 @@ def query(conn: sqlite3.Connection, *, since: date | None, until: date) -> Stats
     return _figures(since, until, _first_day(conn), sums, daily, hosts, phrases)
 
 
-def _first_day(conn: sqlite3.Connection) -> date | None:
+def _first_day(conn: Any) -> date | None:
     days = [row[0] for metric in ("meetings", "events") for row in conn.execute(
         "SELECT day FROM daily_counts WHERE metric = ? AND day > '' AND n <> 0 "
         "ORDER BY day LIMIT 1", [metric])]
@@ -400,10 +403,12 @@ def _figures(since: date | None, until: date, first_day: date | None,
 
 # the reference ------------------------------------------------------------------------
 
-def recount(conn: sqlite3.Connection, *, since: date | None, until: date) -> StatsFigures:
+def recount(conn: Any, *, since: date | None, until: date) -> StatsFigures:
     """The same figures by a plain Python loop over every row: slow, obviously right.
 
     Used by the tests (rollups must equal this) and the benchmark (the baseline).
+    ``conn`` as for :func:`query`; rows may come as SQLite stores them (ISO text, JSON
+    text, 0/1) or as PostgreSQL gives them (``datetime``, parsed JSON, ``bool``).
     """
     lo, hi = since.isoformat() if since else "", until.isoformat()
     sums: dict[str, Counter[str]] = {}
@@ -416,7 +421,7 @@ def recount(conn: sqlite3.Connection, *, since: date | None, until: date) -> Sta
 
     for created, host, platform, compliant, failed in conn.execute(
             "SELECT created_at, host_email, platform, compliant, failed_rules FROM meetings"):
-        day = (created or "")[:10]
+        day = _utc_day(created)
         all_days.add(day)
         if not lo <= day <= hi:
             continue
@@ -435,7 +440,7 @@ def recount(conn: sqlite3.Connection, *, since: date | None, until: date) -> Sta
     phrases_seen: dict[str, set[str]] = {}
     for at, kind, outcome, meeting_id, data in conn.execute(
             "SELECT at, kind, outcome, meeting_id, data FROM events ORDER BY id"):
-        day, kind, outcome = (at or "")[:10], kind or "", outcome or ""
+        day, kind, outcome = _utc_day(at), kind or "", outcome or ""
         all_days.add(day)
         if not lo <= day <= hi:
             continue
@@ -474,19 +479,30 @@ def recount(conn: sqlite3.Connection, *, since: date | None, until: date) -> Sta
     return _figures(since, until, first, sums, daily, len(active), phrases)
 
 
-def _json_list(text: Any) -> list[str]:
+def _utc_day(moment: Any) -> str:
+    """'YYYY-MM-DD' of a stored time: SQLite's UTC ISO text, or a ``datetime``."""
+    if isinstance(moment, datetime):
+        return moment.astimezone(UTC).date().isoformat()
+    return (moment or "")[:10]
+
+
+def _json(value: Any) -> Any:
+    """Stored JSON: text (SQLite) or already parsed (PostgreSQL); None if invalid."""
+    if not isinstance(value, str | bytes):
+        return value
     try:
-        value = json.loads(text) if text else []
+        return json.loads(value) if value else None
     except ValueError:
-        return []
+        return None
+
+
+def _json_list(stored: Any) -> list[str]:
+    value = _json(stored)
     return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
 
 
-def _json_object(text: Any) -> dict[str, Any]:
-    try:
-        value = json.loads(text) if text else {}
-    except ValueError:
-        return {}
+def _json_object(stored: Any) -> dict[str, Any]:
+    value = _json(stored)
     return value if isinstance(value, dict) else {}
 
 

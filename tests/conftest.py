@@ -14,6 +14,7 @@ from bot.config import Config
 from bot.services import Services
 from bot.zoom.client import ZoomClient
 from bot.zoom_emulator import ZoomEmulator
+from tests.postgres import PostgresServer
 
 # --- a clean environment ---------------------------------------------------------
 
@@ -106,3 +107,15 @@ def make_app(tmp_path: Path, zoom_client: ZoomClient) -> Iterator[Callable[..., 
 def app(make_app: Callable[..., Services]) -> Services:
     """The app with default settings: what most core tests run commands against."""
     return make_app()
+
+
+# --- PostgreSQL --------------------------------------------------------------------
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL 16 (pgserver) for the whole run, started when first asked for,
+    stopped and deleted at the end."""
+    server = PostgresServer()
+    yield server
+    server.stop()

@@ -1,7 +1,8 @@
-"""Admin stats: exact figures, window edges, admins only, empty data, CLI, rollups = recount.
+"""Admin stats: windows, admins only, empty data, the reply, CSV, chart, CLI.
 
 Everything runs on the real ``SqliteStore`` over a temp file, written through the
-store's own methods (so the rollup triggers count them as they count the bot's writes).
+store's own methods. What the store counts (exact figures, window edges, rollups =
+recount) runs on both backends in ``tests/storage/test_stats_store.py``.
 """
 
 from __future__ import annotations
@@ -9,29 +10,22 @@ from __future__ import annotations
 import csv
 import io
 import json
-import tempfile
-from dataclasses import replace
 from datetime import UTC, date, datetime, timedelta
-from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 from PIL import Image
 
 from bot import charts
 from commands import stats
 from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError
-from commands.records import Event, MeetingRecord
+from commands.records import Event
 from commands.stats import sparkline
-from storage import stats as rollups
-from storage.schema import migrations
-from storage.sqlite_store import SqliteStore, iso
+from storage.sqlite_store import SqliteStore
+from tests.core.stats_data import EXPECTED_30D, NOW, build_dataset, day, meeting
 from tests.paths import ROOT
 
-NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)  # a Sunday
 ADMIN = Requester("slack:T1:UADMIN", "slack", "admin@example.com", is_admin=True)
 MEMBER = Requester("slack:T1:U2", "slack", "member@example.com")
 
@@ -45,150 +39,6 @@ def store(tmp_path):
 
 def ctx_for(store, now=NOW):
     return Context(zoom=None, store=store, clock=lambda: now)  # type: ignore[arg-type]
-
-
-def meeting(meeting_id, *, host="alice@example.com", platform="slack", failed=(), at=NOW):
-    return MeetingRecord(
-        meeting_id=meeting_id, host_email=host, requester=f"{platform}:x", platform=platform,
-        topic="Budget", start_time=at + timedelta(days=1), duration_min=45, timezone="UTC",
-        recurrence=None, policy_level="standard", policy_version="v", compliant=not failed,
-        failed_rules=tuple(failed), created_at=at)
-
-
-def day(n, hours=0, minutes=0):
-    return NOW - timedelta(days=n) + timedelta(hours=hours, minutes=minutes)
-
-
-# -- a constructed data set, every figure checked -------------------------------------
-
-def build_dataset(store):
-    save, add = store.save_meeting, store.add_event
-    save(meeting(1, host="Alice@Example.com", at=day(1)))
-    save(meeting(2, host="alice@example.com", platform="teams",
-                 failed=("waiting-room", "passcode"), at=day(2)))
-    save(meeting(3, host="bob@example.com", failed=("waiting-room",), at=day(10)))
-    save(meeting(4, host="carol@example.com", platform="console", at=day(40)))  # outside 30d
-    save(meeting(1, host="Alice@Example.com", at=day(1)))  # saved again: counted once
-    save(meeting(5, host="dave@example.com", failed=("passcode",), at=day(3)))
-    save(meeting(5, host="dave@example.com", at=day(3)))  # re-saved compliant: it counts so
-    for meeting_id, at in ((1, day(1)), (2, day(2)), (3, day(10)), (5, day(3))):
-        add(Event("schedule", at, "slack:x", "slack", meeting_id, "compliant",
-                  {"failed": [], "level": "standard", "recurrence": ""}))
-    add(Event("audit", day(2), "u", "slack", 2, "noncompliant", {"failed": ["waiting-room"]}))
-    add(Event("audit", day(1), "u", "slack", 1, "compliant", {"failed": []}))
-    add(Event("audit", day(40), "u", "slack", 4, "noncompliant",
-              {"failed": ["restrict-recording"]}))
-    add(Event("fix", day(2), "u", "slack", 2, "fixed", {"rule": "waiting-room"}))
-    add(Event("fix", day(9), "u", "slack", 3, "not_applied", {"rule": "passcode"}))
-    add(Event("fix", day(9), "u", "slack", 3, "locked", {"rule": "waiting-room"}))
-    # m1: ended with the button, then Zoom's webhook for the same occurrence: one ending
-    add(Event("end", day(1), "u", "slack", 1, "ended", {"by": "button"}))
-    add(Event("meeting_ended", day(1, minutes=1), "zoom", "zoom", 1, "ok",
-              {"ended_for_all": True, "peak": 4}))
-    # m3: the host left it running; m2: left running, then ended for all the same day
-    add(Event("meeting_ended", day(10), "zoom", "zoom", 3, "ok",
-              {"ended_for_all": False, "peak": 2}))
-    add(Event("meeting_ended", day(2), "zoom", "zoom", 2, "ok", {"ended_for_all": False}))
-    add(Event("end", day(2, minutes=5), "u", "slack", 2, "ended", {"by": "command"}))
-    add(Event("refusal", day(1), "slack:T1:U2", "slack", None, "refused", {"command": "stats"}))
-    add(Event("refusal", day(5), "slack:T1:U2", "slack", 3, "refused", {"command": "end"}))
-    for phrase in ("Tmrw 3ish", " tmrw 3ish ", "asap"):
-        add(Event("parse_failure", day(4), "u", "slack", None, "error", {"phrase": phrase}))
-    add(Event("parse_failure", day(45), "u", "slack", None, "error", {"phrase": "old"}))
-
-
-EXPECTED_30D = {
-    "window": "30d",
-    "since": "2026-10-31T00:00:00Z",
-    "until": "2026-11-29T10:00:00Z",
-    "meetings_created": 4,
-    "distinct_hosts": 3,
-    "by_platform": {"slack": 3, "teams": 1, "console": 0},
-    "compliance_at_creation": {"rate": 0.5, "percent": 50.0, "compliant": 2, "total": 4,
-                               "failing_rules": {"waiting-room": 2, "passcode": 1}},
-    "audits": {"run": 2, "compliant": 1, "failures_by_rule": {"waiting-room": 1}},
-    "fixes_applied": 1,
-    "fixes_by_rule": {"waiting-room": 1},
-    "ended": {"for_all": 2, "left_running": 1},
-    "refusals": 2,
-    "parse_failures": {"count": 3, "top_phrases": [["tmrw 3ish", 2], ["asap", 1]]},
-    "weekly_trend": [
-        {"week": "2026-10-26", "meetings": 0, "compliant": 0},
-        {"week": "2026-11-02", "meetings": 0, "compliant": 0},
-        {"week": "2026-11-09", "meetings": 0, "compliant": 0},
-        {"week": "2026-11-16", "meetings": 1, "compliant": 0},
-        {"week": "2026-11-23", "meetings": 3, "compliant": 2},
-    ],
-}
-
-
-def test_figures_exactly_right_on_a_constructed_data_set(store):
-    build_dataset(store)
-    report = stats.compute(store, "30d", now=NOW)
-    assert stats.as_json(report) == EXPECTED_30D
-    assert json.loads(json.dumps(stats.as_json(report))) == EXPECTED_30D  # JSON-clean
-
-
-def test_all_time_and_other_windows(store):
-    build_dataset(store)
-    everything = stats.as_json(stats.compute(store, "all", now=NOW))
-    assert everything["since"] is None and everything["window"] == "all"
-    assert everything["meetings_created"] == 5 and everything["distinct_hosts"] == 4
-    assert everything["by_platform"] == {"slack": 3, "teams": 1, "console": 1}
-    assert everything["audits"] == {"run": 3, "compliant": 1, "failures_by_rule": {
-        "restrict-recording": 1, "waiting-room": 1}}
-    assert everything["parse_failures"]["count"] == 4
-    assert everything["weekly_trend"][0]["week"] == "2026-10-12"  # the week of day(45)
-    week = stats.as_json(stats.compute(store, "7d", now=NOW))
-    assert (week["meetings_created"], week["distinct_hosts"], week["refusals"]) == (3, 2, 2)
-    assert week["ended"] == {"for_all": 2, "left_running": 0}
-
-
-def test_rollups_equal_the_reference_recount(store):
-    build_dataset(store)
-    for since in (None, date(2026, 10, 31), date(2026, 11, 20), date(2026, 11, 28)):
-        for until in (date(2026, 11, 29), date(2026, 11, 27), date(2026, 11, 19)):
-            fast = store.stats(since=_midnight(since), until=_midnight(until))
-            assert fast == rollups.recount(store.db.conn, since=since, until=until)
-
-
-def test_a_window_that_ends_in_the_past_still_counts_distinct_hosts_exactly(store):
-    store.save_meeting(meeting(1, host="a@example.com", at=day(10)))
-    store.save_meeting(meeting(2, host="b@example.com", at=day(10)))
-    store.save_meeting(meeting(3, host="a@example.com", at=day(1)))  # a's latest day: later
-    past = store.stats(since=day(12), until=day(8))
-    assert (past.meetings_created, past.distinct_hosts) == (2, 2)
-    assert store.stats(since=day(12), until=NOW).distinct_hosts == 2
-    assert store.stats(since=day(2), until=NOW).distinct_hosts == 1
-
-
-def test_deleting_a_meeting_takes_it_back_out(store):
-    store.save_meeting(meeting(1, host="a@example.com", at=day(10), failed=("passcode",)))
-    store.save_meeting(meeting(2, host="a@example.com", at=day(1)))
-    store.db.execute("DELETE FROM meetings WHERE meeting_id = 2")
-    now = store.stats(since=day(29), until=NOW)
-    assert (now.meetings_created, now.distinct_hosts, dict(now.failing_rules)) == \
-        (1, 1, {"passcode": 1})
-    assert store.stats(since=day(5), until=NOW).distinct_hosts == 0
-    assert list(store.db.execute("SELECT host, last_day FROM hosts")) == \
-        [("a@example.com", day(10).date().isoformat())]
-
-
-def test_a_day_ranks_at_most_so_many_distinct_phrases_but_counts_them_all(store):
-    from commands.stats_model import PHRASES_PER_DAY
-
-    assert f"< {PHRASES_PER_DAY} THEN phrase" in rollups.ROLLUPS_V1  # one number, two places
-    for i in range(PHRASES_PER_DAY + 5):
-        store.add_event(Event("parse_failure", day(1), data={"phrase": f"odd {i:03}"}))
-    for _ in range(3):
-        store.add_event(Event("parse_failure", day(1), data={"phrase": "late one"}))
-        store.add_event(Event("parse_failure", day(1), data={"phrase": "odd 007"}))
-    store.add_event(Event("parse_failure", day(0), data={"phrase": "late one"}))  # new day
-    figures = store.stats(since=day(2), until=NOW)
-    assert figures.parse_failures == PHRASES_PER_DAY + 5 + 6 + 1
-    assert figures.top_phrases[0] == ("odd 007", 4)
-    assert ("late one", 1) in figures.top_phrases
-    assert figures == rollups.recount(store.db.conn, since=day(2).date(), until=NOW.date())
 
 
 # -- windows ---------------------------------------------------------------------------
@@ -218,26 +68,6 @@ def test_a_bad_window_says_what_works(text):
         stats.parse_window(text, now=NOW)
     assert "7d, 30d, 90d or all" in caught.value.message
     assert "stats 7d" in caught.value.examples
-
-
-@pytest.mark.parametrize("window", ["7d", "30d", "90d"])
-def test_a_record_exactly_at_the_window_start_counts_one_second_before_does_not(
-        store, window):
-    start = stats.parse_window(window, now=NOW).since
-    assert start is not None
-    store.save_meeting(meeting(1, at=start))
-    store.save_meeting(meeting(2, host="early@example.com", at=start - timedelta(seconds=1)))
-    store.add_event(Event("refusal", start, data={"command": "stats"}))
-    store.add_event(Event("refusal", start - timedelta(seconds=1), data={"command": "end"}))
-    figures = stats.compute(store, window, now=NOW).figures
-    assert (figures.meetings_created, figures.distinct_hosts, figures.refusals) == (1, 1, 1)
-    assert dict(figures.refusals_by_command) == {"stats": 1}
-
-
-def test_a_record_written_with_a_non_utc_time_counts_on_its_utc_day(store):
-    evening = datetime(2026, 11, 29, 2, 0, tzinfo=ZoneInfo("America/New_York"))  # 07:00 UTC
-    store.save_meeting(meeting(1, at=evening))
-    assert stats.compute(store, "1d", now=NOW).figures.meetings_created == 1
 
 
 # -- who may see it, and what they see -------------------------------------------------
@@ -398,110 +228,6 @@ def test_cli_stats_csv_text_chart_and_errors(cli_db, tmp_path):
     assert bad.exit_code == 2 and "7d, 30d, 90d or all" in bad.output
     both = runner.invoke(main, ["stats", "--json", "--csv"])
     assert both.exit_code == 2 and "one of --json and --csv" in both.output
-
-
-# -- the rollups: migrations, triggers, and a property test against a naive recount --
-
-def test_the_migration_counts_rows_that_were_there_before_it(tmp_path):
-    from sqlite_utils import Database
-
-    path = tmp_path / "old.db"
-    db = Database(path)
-    migrations.apply(db, stop_before="m002_stats_rollups")
-    db["meetings"].insert({"meeting_id": 1, "host_email": "a@example.com", "platform": "slack",
-                           "compliant": 0, "failed_rules": '["passcode"]',
-                           "created_at": iso(day(1))})
-    db["events"].insert({"kind": "audit", "at": iso(day(1)), "outcome": "compliant",
-                         "data": '{"failed": []}'})
-    db.close()
-    store = SqliteStore(path)  # applies m002, which counts what is there
-    try:
-        figures = store.stats(since=day(29), until=NOW)
-        assert (figures.meetings_created, figures.distinct_hosts, figures.audits_run,
-                dict(figures.failing_rules)) == (1, 1, 1, {"passcode": 1})
-        assert figures == rollups.recount(store.db.conn, since=day(29).date(),
-                                          until=NOW.date())
-    finally:
-        store.close()
-
-
-def test_every_rollup_trigger_exists_after_all_migrations(store):
-    """A later migration that rebuilds ``meetings`` or ``events`` (sqlite-utils'
-    ``transform``) drops their triggers: it must recreate them, or this fails."""
-    names = {r[0] for r in store.db.execute("SELECT name FROM sqlite_master "
-                                            "WHERE type = 'trigger'")}
-    assert set(rollups.ROLLUP_TRIGGERS) <= names
-
-
-HOSTS = ("a@example.com", "A@Example.com", "b@example.com", "c@example.com", "")
-RULE_IDS = ("waiting-room", "passcode", "fresh-id")
-KINDS = ("schedule", "audit", "fix", "end", "meeting_ended", "meeting_started", "refusal",
-         "parse_failure", "error")
-_text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
-                max_size=130)
-_value = st.one_of(_text, st.sampled_from(RULE_IDS), st.booleans(), st.integers(-2, 2),
-                   st.none(), st.lists(st.sampled_from(RULE_IDS + ("x",)), max_size=4),
-                   st.lists(st.one_of(st.integers(), _text), max_size=2))
-_data = st.dictionaries(st.sampled_from(("failed", "rule", "phrase", "command",
-                                         "ended_for_all", "peak", "by")), _value, max_size=4)
-_when = st.tuples(st.integers(0, 20), st.integers(0, 86399))
-_ops = st.lists(st.one_of(
-    st.tuples(st.just("meeting"), st.integers(1, 6), st.sampled_from(HOSTS),
-              st.sampled_from(("slack", "teams", "console", "")),
-              st.lists(st.sampled_from(RULE_IDS), max_size=3), st.booleans(), _when),
-    st.tuples(st.just("delete"), st.integers(1, 6)),
-    st.tuples(st.just("event"), st.sampled_from(KINDS), st.one_of(st.none(), st.integers(1, 4)),
-              st.sampled_from(("ok", "ended", "compliant", "noncompliant", "fixed",
-                               "not_applied", "refused", "")), _data, _when),
-), max_size=40)
-BASE = datetime(2026, 11, 1, tzinfo=UTC)
-
-
-@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(ops=_ops)
-def test_rollup_totals_equal_a_naive_recount_for_any_stream_of_writes(ops):
-    with tempfile.TemporaryDirectory() as tmp:
-        store = SqliteStore(Path(tmp) / "p.db")
-        try:
-            for op in ops:
-                _apply(store, op)
-            for since in (None, 0, 3, 12):
-                for until in (20, 12, 5):
-                    lo = None if since is None else (BASE + timedelta(days=since)).date()
-                    hi = (BASE + timedelta(days=until)).date()
-                    fast = store.stats(since=_midnight(lo), until=_midnight(hi))
-                    assert fast == rollups.recount(store.db.conn, since=lo, until=hi)
-            before = _rollup_rows(store)
-            with store.db.atomic():
-                rollups.rebuild(store.db.conn)
-            assert _rollup_rows(store) == before
-        finally:
-            store.close()
-
-
-def _apply(store, op):
-    if op[0] == "meeting":
-        _, meeting_id, host, platform, failed, compliant, (d, s) = op
-        at = BASE + timedelta(days=d, seconds=s)
-        record = meeting(meeting_id, host=host, platform=platform, failed=failed, at=at)
-        store.save_meeting(replace(record, compliant=compliant))
-    elif op[0] == "delete":
-        store.db.execute("DELETE FROM meetings WHERE meeting_id = ?", [op[1]])
-    else:
-        _, kind, meeting_id, outcome, data, (d, s) = op
-        store.add_event(Event(kind, BASE + timedelta(days=d, seconds=s), "u", "slack",
-                              meeting_id, outcome, data))
-
-
-def _rollup_rows(store):
-    return {table: sorted(tuple(r) for r in store.db.execute(f"SELECT * FROM {table}"))
-            for table in ("host_days", "hosts", "endings")} | {
-        "daily_counts": sorted(tuple(r) for r in store.db.execute(
-            "SELECT * FROM daily_counts WHERE n <> 0"))}
-
-
-def _midnight(d):
-    return None if d is None else datetime(d.year, d.month, d.day, tzinfo=UTC)
 
 
 # -- real commands through the router, against the Zoom emulator ----------------------

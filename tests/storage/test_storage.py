@@ -1,24 +1,14 @@
-"""The SQLite store: round trips, de-duplication, and no secrets in any row."""
+"""The store, on both backends: round trips, de-duplication, and no secrets in any row."""
 
 from __future__ import annotations
 
 import threading
 from datetime import UTC, datetime, timedelta
 
-import pytest
-
-from commands.records import Event, MeetingRecord, Person
-from storage.schema import SCHEMA_VERSION
-from storage.sqlite_store import SqliteStore
+from commands.records import Event, MeetingRecord, OpenRequest, PendingCreate, Person
+from tests.storage.conftest import sql
 
 NOW = datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def store(tmp_path):
-    s = SqliteStore(tmp_path / "t.db")
-    yield s
-    s.close()
 
 
 def record(meeting_id=81234567890, **kw):
@@ -31,25 +21,71 @@ def record(meeting_id=81234567890, **kw):
 
 
 def test_meeting_round_trip(store):
-    store.save_meeting(record(failed_rules=("waiting-room",), compliant=False))
+    store.save_meeting(record(failed_rules=("waiting-room", "passcode"), compliant=False,
+                              recurrence="weekly", sandbox=True,
+                              join_url_public="https://zoom.us/j/81234567890"))
     got = store.get_meeting(81234567890)
-    assert got == record(failed_rules=("waiting-room",), compliant=False)
+    assert got == record(failed_rules=("waiting-room", "passcode"), compliant=False,
+                         recurrence="weekly", sandbox=True,
+                         join_url_public="https://zoom.us/j/81234567890")
+    assert got.created_at.tzinfo is UTC and got.start_time.tzinfo is UTC
     assert store.get_meeting(1) is None
+
+
+def test_times_are_kept_to_the_second_and_come_back_in_utc(store):
+    from zoneinfo import ZoneInfo
+
+    local = datetime(2026, 11, 29, 15, 30, 0, 987654, tzinfo=ZoneInfo("Asia/Kolkata"))
+    store.save_meeting(record(start_time=local, created_at=local))
+    got = store.get_meeting(81234567890)
+    assert got.start_time == datetime(2026, 11, 29, 10, 0, tzinfo=UTC)
+    assert got.start_time.tzinfo is UTC
+
+
+def test_saving_a_meeting_again_replaces_it(store):
+    store.save_meeting(record(topic="Budget"))
+    store.save_meeting(record(topic="Budget v2", failed_rules=("passcode",)))
+    assert store.get_meeting(81234567890).topic == "Budget v2"
+    assert sql(store, "select count(*) from meetings") == [(1,)]
+
+
+def test_a_meeting_that_settles_its_intent_is_saved_only_while_the_intent_is_there(store):
+    store.add_pending(PendingCreate("k1", "h@example.com", "Budget", "fp", "console:h",
+                                    "console", NOW))
+    assert store.save_meeting(record(), settles="k1") is True
+    assert store.pending_creates(before=NOW + timedelta(days=1)) == []
+    assert store.save_meeting(record(2), settles="k1") is False  # a sweep had it
+    assert store.get_meeting(2) is None
 
 
 def test_meetings_for_host_since(store):
     store.save_meeting(record(1_000_000_001, start_time=NOW - timedelta(days=1)))
     store.save_meeting(record(1_000_000_002))
+    store.save_meeting(record(1_000_000_003, start_time=NOW + timedelta(hours=1)))
     assert [m.meeting_id for m in store.meetings_for("H@example.com", since=NOW)] == \
-        [1_000_000_002]
+        [1_000_000_003, 1_000_000_002]
 
 
 def test_events_filter(store):
     store.add_event(Event("schedule", NOW, "u", "slack", 5, data={"failed": []}))
     store.add_event(Event("audit", NOW + timedelta(hours=1), "u"))
-    assert [e.kind for e in store.events(kinds=["audit"])] == ["audit"]
-    assert [e.kind for e in store.events(since=NOW + timedelta(minutes=1))] == ["audit"]
-    assert store.events(kinds=["schedule"])[0].data == {"failed": []}
+    store.add_event(Event("end", NOW + timedelta(hours=2), "u"))
+    assert [e.kind for e in store.events(kinds=["audit", "end"])] == ["audit", "end"]
+    assert [e.kind for e in store.events(since=NOW + timedelta(minutes=1))] == ["audit", "end"]
+    (schedule,) = store.events(kinds=["schedule"])
+    assert schedule == Event("schedule", NOW, "u", "slack", 5, "ok", {"failed": []})
+
+
+def test_event_data_that_json_cannot_carry_is_kept_as_text(store):
+    store.add_event(Event("error", NOW, data={"when": NOW, "odd": "a\x00b"}))
+    (event,) = store.events()
+    assert event.data["when"] == str(NOW)
+    assert event.data["odd"] in ("a\x00b", "a\ufffdb")  # PostgreSQL text has no NUL
+
+
+def test_text_with_a_nul_is_stored_not_refused(store):
+    store.save_meeting(record(topic="Bud\x00get"))
+    assert store.get_meeting(81234567890).topic in ("Bud\x00get", "Bud\ufffdget")
 
 
 def test_claim_is_once_even_across_threads(store):
@@ -65,15 +101,43 @@ def test_claim_is_once_even_across_threads(store):
 
 def test_people_cache(store):
     store.save_person(Person("slack:T:U", "a@example.com", "Asia/Kolkata", True, "A", NOW))
-    assert store.get_person("slack:T:U").tz == "Asia/Kolkata"
+    assert store.get_person("slack:T:U") == Person("slack:T:U", "a@example.com",
+                                                   "Asia/Kolkata", True, "A", NOW)
+    store.save_person(Person("slack:T:U", "a@example.com", "UTC", False, "A", NOW))
+    assert store.get_person("slack:T:U").tz == "UTC"
+    assert store.get_person("slack:T:nobody") is None
 
 
-def test_schema_is_versioned_and_reopens(tmp_path):
-    s = SqliteStore(tmp_path / "x.db")
-    s.close()
-    s = SqliteStore(tmp_path / "x.db")  # applying migrations again is a no-op
-    tables = set(s.db.table_names())
-    assert {"meetings", "events", "audits", "people", "claims"} <= tables
-    assert SCHEMA_VERSION >= 1
-    assert s.db.execute("pragma journal_mode").fetchone()[0] == "wal"
-    s.close()
+def test_passcode_fingerprints_per_host_any_case(store):
+    store.add_passcode_fingerprint("H@Example.com", "fp1")
+    store.add_passcode_fingerprint("h@example.com", "fp1")
+    store.add_passcode_fingerprint("h@example.com", "fp2")
+    assert store.passcode_fingerprints("H@EXAMPLE.COM") == {"fp1", "fp2"}
+    assert store.passcode_fingerprints("other@example.com") == set()
+
+
+def test_audits_are_recorded(store):
+    store.add_audit(5, "slack:T1:U1", NOW, "standard", False, {"passcode": "fail"})
+    assert sql(store, "select meeting_id, actor, policy_level from audits") == \
+        [(5, "slack:T1:U1", "standard")]
+
+
+def test_intents_and_open_requests_round_trip_oldest_first(store):
+    later, earlier = (PendingCreate(k, "h@example.com", "T", "fp", "slack:T1:U1", "slack", at)
+                      for k, at in (("b", NOW + timedelta(microseconds=5)), ("a", NOW)))
+    store.add_pending(later)
+    store.add_pending(earlier)
+    assert store.pending_creates(before=NOW + timedelta(microseconds=5)) == [earlier]
+    assert store.pending_creates(before=NOW + timedelta(seconds=1)) == [earlier, later]
+    assert store.clear_pending("a") is True and store.clear_pending("a") is False
+    request = OpenRequest("r1", "slack:T1:U1", "slack", "schedule", NOW)
+    store.open_request(request)
+    store.open_request(request)  # a redelivery: still one
+    assert store.open_requests(before=NOW + timedelta(seconds=1)) == [request]
+    assert store.close_request("r1") is True and store.close_request("r1") is False
+
+
+def test_the_backend_says_what_it_is_and_is_ready(store, backend):
+    assert store.backend == backend
+    ok, why = store.ready()
+    assert ok and backend in why
