@@ -27,7 +27,7 @@ from bot.zoom.client import ZoomClient
 from commands.context import Context
 from commands.errors import ZoomUnavailable
 from commands.ports import Store, ZoomGateway
-from storage.sqlite_store import SqliteStore
+from storage import open_store
 
 log = logging.getLogger("securemeet")
 
@@ -46,7 +46,7 @@ def bootstrap(config: Config | None = None, *, zoom: ZoomGateway | None = None,
     elif zoom is None:
         zoom, emulator = _zoom_for(config, closers)
     if store is None:
-        store = SqliteStore(config.db_path)
+        store = open_store(config.db_path)  # SQLite, or PostgreSQL for a postgresql:// URL
         closers.append(store.close)
     ctx = Context(zoom=zoom, store=store, clock=clock or (lambda: datetime.now(UTC)),
                   policy_level=config.policy_level, sandbox=config.sandbox,

@@ -164,6 +164,20 @@ def audit(email: str, tz: str | None, target: tuple[str, ...]) -> None:
 
 
 @main.command()
+def migrate() -> None:
+    """Bring the database's schema up to date (safe while replicas start or run)."""
+    import storage
+
+    config = settings()
+    try:
+        version = storage.migrate(config.db_path)
+    except Exception as exc:  # the message names the problem, never the password
+        raise click.ClickException(f"Could not migrate {storage.describe(config.db_path)}: "
+                                   f"{type(exc).__name__}: {exc}") from exc
+    click.echo(f"{storage.describe(config.db_path)}: schema version {version}")
+
+
+@main.command()
 def doctor() -> None:
     """Show the configuration (never a secret) and check the Zoom and Slack credentials."""
     with services() as built:
@@ -187,14 +201,19 @@ def _database(built: Services) -> None:
     (``securemeet serve`` settles it; see docs/RELIABILITY.md)."""
     from datetime import UTC, datetime, timedelta
 
-    from storage.schema import SCHEMA_VERSION
+    import storage
 
     store = built.store
+    ok, why = store.ready()
+    where = f"{store.backend}, {storage.describe(built.config.db_path)}"
+    if not ok:
+        click.echo(f"✗ Database ({where}): {why}")
+        return
     until = datetime.now(UTC) + timedelta(days=1)
     creates = len(store.pending_creates(before=until))
     requests = len(store.open_requests(before=until))
-    click.echo(f"✓ Database: schema version {SCHEMA_VERSION}; in flight or interrupted: "
-               f"creates {creates}, chat requests {requests} (settled after "
+    click.echo(f"✓ Database ({where}): schema version {storage.SCHEMA_VERSION}; in flight or "
+               f"interrupted: creates {creates}, chat requests {requests} (settled after "
                f"{built.config.recovery_grace_seconds:g} s by `securemeet serve`)")
 
 

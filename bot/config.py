@@ -15,6 +15,7 @@ import secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from commands.live import LiveSettings
@@ -130,6 +131,11 @@ class Config:
         if bool(self.teams_app_id) != bool(self.teams_app_password):
             raise ConfigError("Teams needs both TEAMS_APP_ID and TEAMS_APP_PASSWORD (the Azure "
                               "bot's app id and a client secret of its app registration).")
+        if self.db_path.startswith(("postgresql://", "postgres://")) and not self.secret_key:
+            raise ConfigError(
+                "SECUREMEET_SECRET_KEY is required with a PostgreSQL SECUREMEET_DB: there is "
+                "no file beside the database to keep it in, and every replica needs the same "
+                "one. Make one with `python -c \"import secrets; print(secrets.token_hex(32))\"`.")
         if self.teams_allow_unauthenticated and self.live_credentials():
             raise ConfigError(
                 "TEAMS_ALLOW_UNAUTHENTICATED serves Teams without checking tokens, so it is "
@@ -151,7 +157,8 @@ class Config:
         return any(i and i.lower() in self.admins for i in ids)
 
     def key_bytes(self) -> bytes:
-        """The fingerprint key: SECUREMEET_SECRET_KEY, else a 0600 file beside the DB."""
+        """The fingerprint key: SECUREMEET_SECRET_KEY, else a 0600 file beside a SQLite
+        database (PostgreSQL requires the variable: :meth:`validate`)."""
         if self.secret_key:
             return self.secret_key.encode()
         path = Path(self.db_path + ".key")
@@ -172,6 +179,8 @@ class Config:
             value = getattr(self, f.name)
             if not f.repr:
                 value = "set" if value else "not set"
+            elif f.name == "db_path":
+                value = without_password(value)
             elif isinstance(value, frozenset):
                 value = ", ".join(sorted(value)) or "none"
             shown.append((ENV[f.name][0] if f.name in ENV else f.name, str(value)))
@@ -268,6 +277,15 @@ SDK_CREDENTIALS = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "MANAGED_IDENTITY_
 _LIVE = ("zoom_account_id", "zoom_client_id", "zoom_client_secret", "slack_bot_token",
          "slack_signing_secret", "slack_app_token", "teams_app_id", "teams_app_password",
          "teams_tenant_id")
+
+
+def without_password(dsn: str) -> str:
+    """A database URL as it may be shown: ``postgresql://sm:***@db/securemeet``."""
+    parts = urlsplit(dsn)
+    if "://" not in dsn or parts.password is None:
+        return dsn
+    host = parts.netloc.rsplit("@", 1)[-1]
+    return urlunsplit(parts._replace(netloc=f"{parts.username or ''}:***@{host}"))
 
 
 def parse_admins(text: str) -> frozenset[str]:

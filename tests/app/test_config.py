@@ -53,3 +53,27 @@ def test_key_file_is_private_and_stable(tmp_path):
     key = config.key_bytes()
     assert key == config.key_bytes()
     assert (tmp_path / "x.db.key").stat().st_mode & 0o077 == 0
+
+
+def test_a_postgresql_database_needs_the_secret_key_and_never_shows_its_password():
+    from bot.config import Config, ConfigError
+
+    url = "postgresql://sm:pa55w0rd@db.internal:5432/securemeet"
+    with pytest.raises(ConfigError, match="SECUREMEET_SECRET_KEY"):
+        Config.from_env({"SECUREMEET_DB": url})
+    config = Config.from_env({"SECUREMEET_DB": url, "SECUREMEET_SECRET_KEY": "k" * 64})
+    shown = dict(config.describe())
+    assert shown["SECUREMEET_DB"] == "postgresql://sm:***@db.internal:5432/securemeet"
+    assert "pa55w0rd" not in repr(config.describe())
+
+
+def test_migrate_brings_a_new_database_to_the_current_schema(tmp_path, monkeypatch):
+    from click.testing import CliRunner
+
+    import storage
+    from bot.cli import main
+
+    monkeypatch.setenv("SECUREMEET_DB", str(tmp_path / "m.db"))
+    result = CliRunner().invoke(main, ["migrate"])
+    assert result.exit_code == 0, result.output
+    assert f"schema version {storage.SCHEMA_VERSION}" in result.output
