@@ -38,6 +38,7 @@ from commands.changes import (
     minutes_of,
     next_start,
     parse_target,
+    recurring,
     role,
     span,
     topic,
@@ -74,7 +75,7 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
     if isinstance(meeting, Reply):
         return meeting
     occurrence: Mapping[str, Any] | None = None
-    if meeting.get("type") in (3, 8):
+    if recurring(meeting):
         if not target.scope:
             return ask_which(ctx, who, meeting)
         if target.scope != SERIES:
@@ -248,7 +249,7 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
             raise
         # Zoom: "Invalid occurrence_id." — this occurrence was deleted meanwhile
     scope = "occurrence" if occurrence is not None else (
-        "series" if meeting.get("type") in (3, 8) else "meeting")
+        "series" if recurring(meeting) else "meeting")
     claim = f"cancel:{meeting_id}:{meeting.get('uuid') or ''}:{occurrence_id or 'all'}"
     if not ctx.store.claim(claim, at=ctx.now()):
         return _gone_reply(ctx, meeting_id, topic(meeting),

@@ -21,7 +21,7 @@ from typing import Any
 from commands import policy
 from commands.access import may_manage
 from commands.audit import Audit, inspect
-from commands.changes import day_label, minutes_of, next_start, span, topic
+from commands.changes import day_label, minutes_of, next_start, recurring, span, topic
 from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError, ZoomNotFound, ZoomUserNotFound
 from commands.meeting_ref import format_meeting_id
@@ -115,7 +115,7 @@ def list_reply(ctx: Context, who: Requester, host: str, judged: list[Audit],
     for a in judged[:BUTTONS_FOR]:
         name = _short(a, who, ctx)
         actions += [replace(move_action(a.meeting_id), label=f"Move · {name}"),
-                    replace(cancel_action(a.meeting_id, recurring=a.meeting.get("type") in (3, 8)),
+                    replace(cancel_action(a.meeting_id, recurring=recurring(a.meeting)),
                             label=f"Cancel · {name}"),
                     Action(f"Audit · {name}", f"audit {a.meeting_id}")]
     if len(judged) > BUTTONS_FOR:
@@ -137,7 +137,7 @@ def _line(ctx: Context, who: Requester, a: Audit) -> Fact:
     status = mark(a)
     when = span(start, minutes_of(a.meeting), who.tz)
     parts = [topic(a.meeting), f"ID {format_meeting_id(a.meeting_id)}"]
-    if a.meeting.get("type") in (3, 8):
+    if recurring(a.meeting):
         parts.append("repeats" + (" (next shown)" if start is not None else ""))
     if status is Status.FAIL:
         parts.append("fails: " + ", ".join(policy.RULES_BY_ID[r].title for r in a.failed))
