@@ -84,6 +84,7 @@ class Change:
     old_minutes: int
     new: datetime
     new_minutes: int
+    ignored: str = ""  # words of the new time not read as time (a topic): left alone
 
     @property
     def meeting_id(self) -> int:
@@ -193,10 +194,13 @@ def ask_when(ctx: Context, who: Requester, meeting: Mapping[str, Any], target: T
                 continue
             actions.append(Action(f"{label} · {day_label(aware, who.tz)}",
                                   f"{prefix} to {then:%b} {then.day} {then.year} {then:%H:%M}"))
+    typed = f"move {meeting_id}" + (
+        (" series" if target.scope == SERIES else " next" if target.scope != OCCURRENCE
+         else f" occurrence {target.occurrence_id}") if meeting.get("type") == 8 else "")
     return Reply(
         title=f"When to? {topic(meeting)}",
-        text=(f"Type the new time the way you schedule one: `{prefix} to tomorrow 4pm`, "
-              f"`{prefix} to next tue 10:30 for 1h`. The meeting keeps its ID, join link "
+        text=(f"Type the new time the way you schedule one: `{typed} to tomorrow 4pm`, "
+              f"`{typed} to next tue 10:30 for 1h`. The meeting keeps its ID, join link "
               "and passcode" + (f"; this moves {part}" if part else "") + "."
               + (" Or press a new time below." if actions else "")),
         facts=(Fact("Meeting ID", format_meeting_id(meeting_id)),
@@ -241,7 +245,7 @@ def move_meeting(ctx: Context, who: Requester, meeting: Mapping[str, Any], when:
                  said: str) -> Reply:
     old_minutes = minutes_of(meeting)
     change = Change(meeting, "meeting", "", start_of(meeting), old_minutes, when.start,
-                    _minutes(when, said, old_minutes))
+                    _minutes(when, said, old_minutes), when.topic)
     if _same(change):
         return _unchanged(ctx, who, change)
     ctx.zoom.update_meeting(change.meeting_id, {"start_time": zoom_time(change.new),
@@ -254,7 +258,7 @@ def move_series(ctx: Context, who: Requester, meeting: Mapping[str, Any], when: 
                 said: str) -> Reply:
     old_minutes = minutes_of(meeting)
     change = Change(meeting, "series", "", next_start(meeting, ctx.now()), old_minutes,
-                    when.start, _minutes(when, said, old_minutes))
+                    when.start, _minutes(when, said, old_minutes), when.topic)
     if _same(change):
         return _unchanged(ctx, who, change)
     left = upcoming_occurrences(meeting, ctx.now())
@@ -307,7 +311,7 @@ def move_occurrence(ctx: Context, who: Requester, meeting: Mapping[str, Any],
     old_minutes = minutes_of(meeting, occurrence)
     occurrence_id = str(occurrence["occurrence_id"])
     change = Change(meeting, "occurrence", occurrence_id, start_of(occurrence), old_minutes,
-                    when.start, _minutes(when, said, old_minutes))
+                    when.start, _minutes(when, said, old_minutes), when.topic)
     if _same(change):
         return _unchanged(ctx, who, change)
     ctx.zoom.update_meeting(change.meeting_id, {"start_time": zoom_time(change.new),
@@ -340,6 +344,9 @@ def _unchanged(ctx: Context, who: Requester, change: Change) -> Reply:
 def _done(ctx: Context, who: Requester, change: Change, after: Mapping[str, Any],
           now_start: datetime | None, now_minutes: int, *, notes: tuple[str, ...] = ()) -> Reply:
     """Judge the meeting as Zoom now holds it and say what changed, truthfully."""
+    if change.ignored:
+        notes = (f"Not read as part of the time, so left alone: “{change.ignored}” (a move "
+                 "changes the time only; the topic stays).", *notes)
     result = inspect(ctx, after)
     was = span(change.old, change.old_minutes, who.tz)
     is_now = span(now_start, now_minutes, who.tz)

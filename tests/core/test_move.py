@@ -88,6 +88,13 @@ def test_a_duration_said_is_a_new_duration(app, zoom):
     assert app.store.get_meeting(meeting_id).duration_min == 30
 
 
+def test_words_that_are_not_a_time_are_left_alone_and_said_so(app, zoom):
+    meeting_id = scheduled(app, host)
+    reply = say(app, host, f"move {meeting_id} to in 2 days 4pm Renamed")
+    assert zoom.meetings[meeting_id]["topic"] == "Budget review"
+    assert any("“Renamed”" in note for note in reply.notes)
+
+
 def test_a_move_to_the_same_time_changes_nothing(app, zoom):
     meeting_id = scheduled(app, host)
     reply = say(app, host, f"move {meeting_id} to tomorrow 3pm")
@@ -252,6 +259,22 @@ def test_the_move_button_shows_how_and_offers_new_times_that_work(app, zoom):
     assert not pressed.error, pressed.plain_text()
     assert start_in_zoom(zoom, meeting_id) == in_days(2, 15)
     assert zoom.meetings[meeting_id]["duration"] == 45
+
+
+def test_the_move_button_of_a_recurring_meeting_offers_times_for_its_next_occurrence(
+        app, zoom, zoom_client):
+    meeting_id = made_in_zoom(zoom_client, recurring=True, days=1)
+    first = zoom.meetings[meeting_id]["occurrences"][0]["occurrence_id"]
+    reply = say(app, host, f"move {meeting_id}")
+    assert f"`move {meeting_id} next to tomorrow 4pm`" in reply.text
+    assert all(a.command.startswith(f"move {meeting_id} occurrence {first} to ")
+               for a in reply.actions) and reply.actions
+    before = {o["occurrence_id"]: o["start_time"]
+              for o in zoom.meetings[meeting_id]["occurrences"]}
+    say(app, host, reply.actions[0].command)  # 1 hour later: that occurrence only
+    after = {o["occurrence_id"]: o["start_time"]
+             for o in zoom.meetings[meeting_id]["occurrences"]}
+    assert [k for k in before if before[k] != after[k]] == [first]
 
 
 def test_the_schedule_reply_has_move_and_cancel_buttons(app):
