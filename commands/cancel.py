@@ -4,7 +4,8 @@ A booking made by mistake is a live door until it is gone: this deletes it in Zo
 (``DELETE /meetings/{id}``). It asks first: a button whose dialog confirms, or typed
 ``cancel <ID> confirm``. A recurring meeting asks whether to cancel one occurrence
 (``?occurrence_id=``) or the whole series. Zoom refuses to delete a meeting in progress
-(3002), so a running meeting is ended for everyone first (and counted as ended for all).
+(3002), so a running meeting is ended for everyone first (and counted as ended for all);
+cancelling a later occurrence of a meeting in progress does not end it, and waits.
 
 A double press deletes once: the second one finds the meeting gone and says so, and
 nothing else happens. Two presses at the same moment both reach Zoom, which deletes once;
@@ -21,7 +22,7 @@ host gets a :class:`~commands.reply.Notice` when someone else cancelled it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from commands.access import hosts_of, may_manage, refusal
@@ -59,6 +60,7 @@ EXAMPLES = ("cancel 123 4567 8901", "cancel 123 4567 8901 confirm",
             "cancel 123 4567 8901 next confirm")
 
 _YES = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
+CURRENT_WITHIN = timedelta(hours=1)
 SERIES_CONFIRM = ("Delete every occurrence of this meeting in Zoom? Its join link stops "
                   "working for everyone.")
 
@@ -202,7 +204,7 @@ def ask_confirm(ctx: Context, who: Requester, meeting: Mapping[str, Any], target
         what = ("every occurrence of it in Zoom" if scope else "it in Zoom") + \
             ": its join link and passcode stop working for everyone"
         question = SERIES_CONFIRM if scope else CANCEL_CONFIRM
-    running = meeting.get("status") == "started"
+    running = meeting.get("status") == "started" and _is_current(ctx, meeting, occurrence)
     typed = f"cancel {meeting_id}{scope} confirm"
     return Reply(
         title=f"Cancel “{topic(meeting)}”?",
@@ -233,13 +235,21 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
     """End it if it is running, delete it (or one occurrence), record it once."""
     meeting_id = int(meeting["id"])
     occurrence_id = str(occurrence["occurrence_id"]) if occurrence is not None else None
+    current = _is_current(ctx, meeting, occurrence)
     ended = False
-    if meeting.get("status") == "started":
+    if meeting.get("status") == "started" and current:
         ended = _end(ctx, who, meeting_id)
     try:
         try:
             ctx.zoom.delete_meeting(meeting_id, occurrence_id=occurrence_id)
         except ZoomInProgress:  # it started between our read and the delete
+            if not current:
+                raise UserError(
+                    f"“{topic(meeting)}” is in progress now, and Zoom does not delete one of "
+                    "its occurrences while it runs. Nothing was changed: cancel that "
+                    "occurrence once this one is over.",
+                    examples=(f"cancel {meeting_id} occurrence {occurrence_id} confirm",)
+                ) from None
             ended = _end(ctx, who, meeting_id)
             ctx.zoom.delete_meeting(meeting_id, occurrence_id=occurrence_id)
     except ZoomNotFound:
@@ -267,6 +277,19 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
     if scope != "occurrence":
         update_record(ctx, meeting_id, start=None)
     return _cancelled_reply(ctx, who, meeting, scope, start, minutes, ended, notices)
+
+
+def _is_current(ctx: Context, meeting: Mapping[str, Any],
+                occurrence: Mapping[str, Any] | None) -> bool:
+    """Whether what is cancelled is what may be running now: the whole meeting, or the
+    next occurrence not yet over if it starts within the hour (a host may start early).
+    A later occurrence is not a reason to end the one in progress."""
+    if occurrence is None:
+        return True
+    left = upcoming_occurrences(meeting, ctx.now())
+    start = start_of(occurrence)
+    return bool(left) and left[0].get("occurrence_id") == occurrence.get("occurrence_id") \
+        and start is not None and start <= ctx.now() + CURRENT_WITHIN
 
 
 def _end(ctx: Context, who: Requester, meeting_id: int) -> bool:

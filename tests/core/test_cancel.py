@@ -181,6 +181,24 @@ def test_the_whole_series_is_cancelled(app, zoom, zoom_client):
     assert cancels(app)[0].data["scope"] == "series"
 
 
+def test_a_later_occurrence_of_a_meeting_in_progress_waits_and_the_meeting_runs_on(
+        app, zoom, zoom_client):
+    meeting_id = made_in_zoom(zoom_client, recurring=True, days=0.01)  # starts in ~15 min
+    zoom.start_meeting(meeting_id)  # the host started it early
+    first, _, third, _ = (o["occurrence_id"] for o in zoom.meetings[meeting_id]["occurrences"])
+    before = held(zoom)
+    ask = say(app, host, f"cancel {meeting_id} occurrence {third}")
+    assert "in progress" not in ask.text  # nothing will be ended for it
+    later = say(app, host, f"cancel {meeting_id} occurrence {third} confirm")
+    assert later.error and "in progress now" in later.plain_text(), later.plain_text()
+    assert held(zoom) == before and not zoom.meetings[meeting_id]["ended_by_api"]
+    assert not cancels(app) and not app.store.events(kinds=["end"])
+    now = say(app, host, f"cancel {meeting_id} occurrence {first} confirm")  # the one running
+    assert now.title.startswith("🗑 Cancelled one occurrence") and "ended for everyone" in now.text
+    assert zoom.meetings[meeting_id]["ended_by_api"]
+    assert zoom.meetings[meeting_id]["occurrences"][0]["status"] == "deleted"
+
+
 # --- who may ---------------------------------------------------------------------------
 
 
