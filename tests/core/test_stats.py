@@ -559,6 +559,9 @@ def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_cl
             router.dispatch(app.ctx, other, f"cancel {other_id} confirm")
         data = stats.as_json(stats.compute(app.store, "7d", now=app.ctx.now()))
         assert (data["moves"], data["cancellations"], data["refusals"]) == (1, 1, 2)
+        # the record kept in step (new time, then none) is still one meeting created
+        assert (data["meetings_created"], data["distinct_hosts"]) == (2, 2)
+        assert data["compliance_at_creation"]["total"] == 2
         rows = stats.as_csv(stats.compute(app.store, "7d", now=app.ctx.now()))
         assert "moves,count,1\ncancellations,count,1\n" in rows
     finally:
