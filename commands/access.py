@@ -29,7 +29,8 @@ def refusal(verb: str) -> NotAllowed:
     return NotAllowed(
         f"No meeting that you host has that ID, so you can't {verb} it. "
         "Only its host, an alternative host, or a SecureMeet admin can.",
-        examples=(f"{verb} mine" if verb == "audit" else "help",),
+        examples=(f"{verb} mine" if verb == "audit" else
+                  "list" if verb in ("move", "cancel") else "help",),
     )
 
 

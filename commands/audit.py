@@ -172,7 +172,7 @@ def with_occurrences(view: policy.View,
         if not isinstance(own, Mapping) or all(series.get(k) == v for k, v in own.items()):
             continue
         occ_view = replace(view, meeting={**view.meeting, "settings": {**series, **own}})
-        when = _start(occ)
+        when = start_of(occ)
         label = f"the occurrence of {when:%a %d %b %Y}" if when else "one occurrence"
         for f in findings:
             rule = policy.RULES_BY_ID[f.rule_id]
@@ -244,7 +244,7 @@ def meeting_facts(ctx: Context, who: Requester, result: Audit) -> tuple[Fact, ..
     facts = [Fact("Meeting ID", format_meeting_id(result.meeting_id))]
     if result.host:
         facts.append(Fact("Host", result.host))
-    start = _start(meeting)
+    start = start_of(meeting)
     if start is not None:
         duration = timedelta(minutes=int(meeting.get("duration") or 0))
         facts.append(Fact("When", timefmt.span(start, duration, who.tz) if duration
@@ -260,7 +260,7 @@ def meeting_facts(ctx: Context, who: Requester, result: Audit) -> tuple[Fact, ..
     return tuple(facts)
 
 
-def _start(meeting: Mapping[str, Any]) -> datetime | None:
+def start_of(meeting: Mapping[str, Any]) -> datetime | None:
     try:
         start = datetime.fromisoformat(str(meeting["start_time"]).replace("Z", "+00:00"))
     except (KeyError, ValueError):
@@ -279,7 +279,7 @@ def _repeats(ctx: Context, who: Requester, meeting: Mapping[str, Any]) -> str:
     items = occurrences(meeting)
     if not items:
         return "recurring, with no fixed time" if meeting.get("type") == 3 else "recurring"
-    upcoming = [s for s in (_start(o) for o in items) if s is not None and s >= ctx.now()]
+    upcoming = [s for s in (start_of(o) for o in items) if s is not None and s >= ctx.now()]
     text = f"{len(items)} occurrence{'s' if len(items) != 1 else ''}"
     if upcoming:
         text += f"; next {timefmt.moment(min(upcoming), who.tz)}"
@@ -366,7 +366,7 @@ def _get_if_there(ctx: Context, meeting_id: int) -> Mapping[str, Any] | None:
 
 
 def _when_key(a: Audit) -> float:
-    start = _start(a.meeting)
+    start = start_of(a.meeting)
     return start.timestamp() if start else float("inf")
 
 
@@ -395,7 +395,7 @@ def mine_reply(ctx: Context, who: Requester, audits: list[Audit], more: int) -> 
 
 
 def _line(ctx: Context, who: Requester, a: Audit) -> CheckItem:
-    start = _start(a.meeting)
+    start = start_of(a.meeting)
     when = timefmt.moment(start, who.tz) if start else "no fixed time"
     title = f"{_short(a)} · {when} · {format_meeting_id(a.meeting_id)}"
     if a.count(Status.FAIL):

@@ -19,7 +19,7 @@ from typing import Any
 
 from commands.access import may_manage, refusal
 from commands.context import Context, Requester
-from commands.errors import ZoomError
+from commands.errors import UserError, ZoomError
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
 from commands.records import MeetingRecord
 from commands.reply import Reply
@@ -39,6 +39,10 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
     record = ctx.store.get_meeting(meeting_id)
     if record is None or not may_manage(who, {"host_email": record.host_email}):
         raise refusal("add to a calendar")
+    if record.start_time is None:  # cancelled with SecureMeet: no time left to add
+        raise UserError(f"Meeting {format_meeting_id(meeting_id)} has no time any more (it "
+                        "was cancelled), so there is nothing to add to a calendar.",
+                        examples=("list",))
     recurrence = None
     if record.recurrence:
         try:

@@ -12,6 +12,7 @@ from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import ZoomNotFound
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
+from commands.meeting_view import cancel_action
 from commands.records import Event
 from commands.reply import Reply
 
@@ -38,7 +39,8 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
             title=f"Not running: {name}",
             text=(f"Meeting {format_meeting_id(meeting_id)} has not started, so there is "
                   "nobody to end it for; nothing was changed and it stays scheduled. To "
-                  "cancel it, delete it in Zoom."),
+                  f"call it off, cancel it: `cancel {meeting_id}`."),
+            actions=(cancel_action(meeting_id, recurring=meeting.get("type") in (3, 8)),),
             sandbox=ctx.sandbox)
     ctx.zoom.end_meeting(meeting_id)
     ctx.store.add_event(Event("end", ctx.now(), who.user, who.platform, meeting_id, "ended",
@@ -47,6 +49,6 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
         title=f"⏹ Ended for all: {name}",
         text=f"Meeting {format_meeting_id(meeting_id)} was ended for everyone in it.",
         sandbox=ctx.sandbox,
-        notices=notices.for_host(meeting, who, "ended your meeting for everyone in it",
-                                 sandbox=ctx.sandbox),
+        notices=notices.for_host(ctx, who, meeting, title=f"⏹ Your meeting was ended: {name}",
+                                 text="ended it for everyone in it."),
     )

@@ -11,6 +11,7 @@ The tree, so a reader sees at once what can be caught at which level::
         ├── ZoomUserNotFound     1001 / 1010: the email is not a user of this account
         ├── ZoomNoSchedulingRights  3161
         ├── ZoomNotHost          3003
+        ├── ZoomInProgress       3002: a meeting in progress cannot be deleted
         ├── ZoomDailyLimit       300 / daily 429: 100 creates per host per day
         ├── ZoomRateLimited      429 still there after our retries
         ├── ZoomBadRequest       400 / 300 validation the core did not foresee
@@ -90,6 +91,11 @@ class ZoomNoSchedulingRights(ZoomError):
 
 class ZoomNotHost(ZoomError):
     default_message = "Zoom says you are not the host of that meeting."
+
+
+class ZoomInProgress(ZoomError):
+    default_message = ("That meeting is in progress, and Zoom does not delete a meeting in "
+                       "progress. End it for everyone first.")
 
 
 class ZoomDailyLimit(ZoomError):

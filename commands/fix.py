@@ -93,8 +93,10 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
         if not confirmed:
             return _confirm(ctx, meeting_id, before, rule)
     code = _apply(ctx, before, rule, host_change=host_change)
-    told = notices.for_host(before.meeting, who, _what_changed(rule, host_change, code),
-                            sandbox=ctx.sandbox)
+    topic = str(before.meeting.get("topic") or "Zoom meeting")
+    told = notices.for_host(ctx, who, before.meeting,
+                            title=f"🔧 Your meeting was changed: {topic}",
+                            text=_what_changed(rule, host_change, code) + ".")
     after = inspect(ctx, ctx.zoom.get_meeting(meeting_id), own_passcode=True if code else None)
     now_ok = (after.finding(rule.id) or finding).status is Status.DONE
     _fix_event(ctx, who, meeting_id, rule.id, "fixed" if now_ok else "not_applied",
@@ -132,9 +134,9 @@ def _what_changed(rule: policy.Rule, host_change: bool, code: str) -> str:
     if host_change:
         what = f"changed your Zoom account setting “{rule.title}” (all your meetings)"
     else:
-        what = f"changed your meeting's setting “{rule.title}”"
+        what = f"changed its setting “{rule.title}”"
     if code:
-        what = ("gave your meeting a new passcode: the old one no longer works"
+        what = ("gave it a new passcode: the old one no longer works"
                 if rule.fix is not None and rule.fix.confirm_rotates
                 else what + ", and gave it a new passcode: the old one no longer works")
     return what

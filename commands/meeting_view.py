@@ -127,3 +127,22 @@ def fix_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
     ``who`` is given (a host cannot apply them, so the button would only refuse)."""
     return tuple(fix_action(meeting_id, f) for f in findings
                  if f.fixable and (who is None or f.fixable == "meeting" or who.is_admin))
+
+
+CANCEL_CONFIRM = "Delete this meeting in Zoom? Its join link stops working for everyone."
+
+
+def move_action(meeting_id: int) -> Action:
+    """*Move*: a button cannot know the new time, so it asks for one
+    (``move <ID>`` shows how to type it and offers a few common new times)."""
+    return Action("Move", f"move {meeting_id}")
+
+
+def cancel_action(meeting_id: int, *, recurring: bool = False) -> Action:
+    """*Cancel meeting*: deletes it in Zoom after a confirmation dialog. A recurring
+    meeting first asks whether to cancel one occurrence or the series, so its button
+    only asks (each answer then has its own dialog)."""
+    if recurring:
+        return Action("Cancel meeting", f"cancel {meeting_id}", style="danger")
+    return Action("Cancel meeting", f"cancel {meeting_id} confirm", style="danger",
+                  confirm=CANCEL_CONFIRM)

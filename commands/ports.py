@@ -41,9 +41,18 @@ class ZoomGateway(Protocol):
 
     def get_meeting(self, meeting_id: MeetingId) -> Json: ...
 
-    def update_meeting(self, meeting_id: MeetingId, body: Mapping[str, Any]) -> None: ...
+    def update_meeting(self, meeting_id: MeetingId, body: Mapping[str, Any], *,
+                       occurrence_id: str | None = None) -> None:
+        """PATCH; with ``occurrence_id``, only that occurrence of a recurring meeting
+        (Zoom allows its start_time, duration, agenda and a few settings)."""
+        ...
 
-    def delete_meeting(self, meeting_id: MeetingId) -> None: ...
+    def delete_meeting(self, meeting_id: MeetingId, *, occurrence_id: str | None = None,
+                       schedule_for_reminder: bool | None = None,
+                       cancel_meeting_reminder: bool | None = None) -> None:
+        """DELETE; with ``occurrence_id``, only that occurrence. Zoom refuses a meeting in
+        progress (``ZoomBadRequest``, code 3002): end it first."""
+        ...
 
     def end_meeting(self, meeting_id: MeetingId) -> None: ...
 

@@ -18,7 +18,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, replace
 from types import ModuleType
 
-from commands import audit, calendar, end, fix, help, schedule, stats
+from commands import audit, calendar, cancel, end, fix, help, move, schedule, stats, upcoming
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.records import Event
@@ -60,6 +60,9 @@ COMMANDS: dict[str, Command] = {
     "audit": Command.of("audit", audit),
     "fix": Command.of("fix", fix),
     "end": Command.of("end", end),
+    "move": Command.of("move", move),
+    "cancel": Command.of("cancel", cancel),
+    "list": Command.of("list", upcoming),
     "calendar": Command.of("calendar", calendar),
     "help": Command("help", help.USAGE, help.SUMMARY, help.EXAMPLES, _help),
     "stats": Command.of("stats", stats),
@@ -69,6 +72,10 @@ COMMANDS: dict[str, Command] = {
 def register(command: Command) -> None:
     """Add (or replace) a command in the registry."""
     COMMANDS[command.name] = command
+
+
+# Other words for a command: what people type for the same thing.
+ALIASES = {"reschedule": "move", "delete": "cancel", "mine": "list"}
 
 
 def split(text: str) -> tuple[str, str]:
@@ -82,6 +89,8 @@ def split(text: str) -> tuple[str, str]:
         return "help", ""
     if key in COMMANDS:
         return key, rest
+    if key in ALIASES:
+        return ALIASES[key], rest
     if key in ("schedule", "new", "meet"):
         return "schedule", rest
     return "schedule", text

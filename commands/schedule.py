@@ -22,10 +22,12 @@ from commands.errors import ZoomError, ZoomNotFound, ZoomUnavailable, ZoomUnconf
 from commands.meeting_ref import format_meeting_id
 from commands.meeting_view import (
     build_view,
+    cancel_action,
     fix_actions,
     gather,
     host_reads,
     host_state,
+    move_action,
     policy_note,
 )
 from commands.records import Event, MeetingRecord, PendingCreate
@@ -285,7 +287,9 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
     text = headline(done.findings, who)
     return Reply(title=title, text=text, facts=tuple(facts),
                  checklist=HOST_DUTIES + policy.checklist(done.findings),
-                 actions=meeting_actions(meeting_id, done.findings, who), notes=tuple(notes),
+                 actions=meeting_actions(meeting_id, done.findings, who,
+                                         recurring=bool(when.recurrence)),
+                 notes=tuple(notes),
                  private=True, sandbox=ctx.sandbox)
 
 
@@ -310,12 +314,17 @@ def headline(findings: tuple[policy.Finding, ...], who: Requester) -> str:
 
 
 def meeting_actions(meeting_id: int, findings: tuple[policy.Finding, ...],
-                    who: Requester | None = None) -> tuple[Action, ...]:
+                    who: Requester | None = None, *,
+                    recurring: bool = False) -> tuple[Action, ...]:
+    """End for all, Audit, Add to calendar, Move (asks when to), Cancel (asks first),
+    then the fixes."""
     actions = [
         Action("End meeting for all", f"end {meeting_id}", style="danger",
                confirm="End this meeting for everyone in it?"),
         Action("Audit", f"audit {meeting_id}"),
         Action("Add to calendar", f"calendar {meeting_id}"),
+        move_action(meeting_id),
+        cancel_action(meeting_id, recurring=recurring),
     ]
     actions += fix_actions(meeting_id, findings, who)  # host-wide fixes: admins only
     return tuple(actions)

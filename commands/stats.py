@@ -31,8 +31,8 @@ from commands.reply import Chart, Fact, Reply
 from commands.stats_model import PLATFORMS, StatsFigures
 
 USAGE = "stats [7d|30d|90d|all]"
-SUMMARY = ("Meetings, hosts, compliance, audits, fixes and a weekly trend, with a chart "
-           "and CSV (admins only).")
+SUMMARY = ("Meetings, hosts, compliance, audits, fixes, moves and cancellations, a weekly "
+           "trend, a chart and CSV (admins only).")
 EXAMPLES = ("stats", "stats 7d", "stats 90d", "stats all")
 
 DEFAULT_WINDOW = "30d"
@@ -151,6 +151,8 @@ def as_json(report: Report) -> dict[str, Any]:
         "fixes_by_rule": dict(f.fixes_by_rule),
         "ended": {"for_all": f.ended_for_all, "left_running": f.left_running},
         "refusals": f.refusals,
+        "moves": f.moves,
+        "cancellations": f.cancellations,
         "parse_failures": {"count": f.parse_failures,
                            "top_phrases": [[p, n] for p, n in f.top_phrases]},
         "weekly_trend": [{"week": wk.start.isoformat(), "meetings": wk.meetings,
@@ -179,6 +181,8 @@ def as_csv(report: Report) -> str:
     rows += [("ended", "for_all", data["ended"]["for_all"]),
              ("ended", "left_running", data["ended"]["left_running"]),
              ("refusals", "count", data["refusals"]),
+             ("moves", "count", data["moves"]),
+             ("cancellations", "count", data["cancellations"]),
              ("parse_failures", "count", data["parse_failures"]["count"])]
     rows += [("top_phrase", p, n) for p, n in data["parse_failures"]["top_phrases"]]
     for wk in data["weekly_trend"]:
@@ -232,6 +236,7 @@ def reply(report: Report, *, sandbox: bool = False) -> Reply:
                       + (f" ({_rules(f.fixes_by_rule)})" if f.fixes_by_rule else "")))
     facts.append(Fact("Ended", f"{f.ended_for_all} for all · {f.left_running} left running "
                                "by the host"))
+    facts.append(Fact("Moved · cancelled", f"{f.moves} moved · {f.cancellations} cancelled"))
     facts.append(Fact("Refusals", str(f.refusals) + (
         f" ({_counts(f.refusals_by_command)})" if f.refusals_by_command else "")))
     facts.append(Fact("Unparsed times", str(f.parse_failures) + (

@@ -23,6 +23,8 @@ What each figure counts (the same definitions the reference recount in
   ended for all by either source counts once, as ended for all; one whose only
   ending says otherwise was left running by its host.
 - ``refusals`` / ``refusals_by_command``: ``refusal`` events.
+- ``moves`` / ``cancellations``: ``move`` and ``cancel`` events (written only when Zoom
+  changed or deleted the meeting, or one occurrence of it), from ``events_by_kind``.
 - ``parse_failures`` / ``top_phrases``: ``parse_failure`` events; phrases are
   trimmed, ASCII-lowercased and cut to 120 characters, most frequent first. So that
   the work stays bounded however much people mistype, each UTC day ranks at most
@@ -77,6 +79,16 @@ class StatsFigures:
     @property
     def fixes_applied(self) -> int:
         return sum(self.fixes_by_rule.values())
+
+    @property
+    def moves(self) -> int:
+        """Meetings (a series, or one occurrence) moved with SecureMeet."""
+        return self.events_by_kind.get("move", 0)
+
+    @property
+    def cancellations(self) -> int:
+        """Meetings (a series, or one occurrence) cancelled with SecureMeet."""
+        return self.events_by_kind.get("cancel", 0)
 
     @property
     def empty_store(self) -> bool:

@@ -3,8 +3,11 @@
 Pure: :func:`home_view` turns stored meeting records into a ``views.publish`` view.
 Each meeting shows when it is (in the user's zone), its ID, whether it met the policy
 at creation (what failed, if anything), and the host's remaining duties; buttons end
-it for all, audit it or add it to a calendar. A Home tab is visible only to its user,
-but it is not where secrets go: no passcode is stored, so none can be shown.
+it for all, audit it, add it to a calendar, move it (``move <ID>`` asks when to) or
+cancel it (after a confirmation; a recurring one asks which occurrence). A meeting moved
+with SecureMeet shows its new time; one cancelled has no time left and is not listed.
+A Home tab is visible only to its user, but it is not where secrets go: no passcode is
+stored, so none can be shown.
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ from bot.slack.blocks import (
 )
 from commands import policy, timefmt
 from commands.meeting_ref import format_meeting_id
+from commands.meeting_view import cancel_action, move_action
 from commands.records import MeetingRecord
 from commands.reply import Action, Status
 from commands.schedule import HOST_DUTIES
@@ -62,6 +66,8 @@ def meeting_blocks(record: MeetingRecord, tz: str, index: int) -> list[dict[str,
                confirm="End this meeting for everyone in it?"),
         Action("Audit", f"audit {record.meeting_id}"),
         Action("Add to calendar", f"calendar {record.meeting_id}"),
+        move_action(record.meeting_id),
+        cancel_action(record.meeting_id, recurring=bool(record.recurrence)),
     )
     block = {"type": "section", "block_id": f"meeting-{record.meeting_id}", "text": mrkdwn(text)}
     actions = actions_blocks(buttons)
@@ -83,7 +89,7 @@ def home_view(records: Sequence[MeetingRecord], *, tz: str, now: datetime,
         blocks += meeting_blocks(record, tz, i)
     if len(meetings) > MAX_MEETINGS:
         blocks.append({"type": "context", "elements": [mrkdwn(
-            f"… and {len(meetings) - MAX_MEETINGS} more. `/securemeet audit mine` lists all.")]})
+            f"… and {len(meetings) - MAX_MEETINGS} more. `/securemeet list` lists all.")]})
     notes = [f"Times in {tz}. Passcodes are never stored, so they are not shown here: find "
              "them in the private reply you got when you scheduled."]
     if sandbox:

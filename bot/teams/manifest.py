@@ -50,8 +50,9 @@ DESCRIPTION_FULL = (
     "a waiting room, no joining before the host, restricted recording. It reads every "
     "meeting back from Zoom and shows what is enforced and what is left to the host. "
     "Message it in a 1:1 chat, or @mention it in a channel: 'tomorrow 3pm for 45m "
-    "Budget review', 'audit <meeting ID>', 'end <meeting ID>', 'stats' (admins), "
-    "'help'. Passcodes are only ever sent to you privately.")
+    "Budget review', 'list', 'move <meeting ID> to <when>', 'cancel <meeting ID>', "
+    "'audit <meeting ID>', 'end <meeting ID>', 'stats' (admins), 'help'. Passcodes are "
+    "only ever sent to you privately.")
 
 
 class PackageError(ValueError):

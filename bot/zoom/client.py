@@ -116,11 +116,28 @@ class ZoomClient:
     def get_meeting(self, meeting_id: MeetingId) -> Json:
         return _json(self._call("GET", "/meetings/{meetingId}", {"meetingId": meeting_id}))
 
-    def update_meeting(self, meeting_id: MeetingId, body: Mapping[str, Any]) -> None:
-        self._call("PATCH", "/meetings/{meetingId}", {"meetingId": meeting_id}, json=body)
+    def update_meeting(self, meeting_id: MeetingId, body: Mapping[str, Any], *,
+                       occurrence_id: str | None = None) -> None:
+        """PATCH the meeting (Zoom answers 204), or only its occurrence ``occurrence_id``."""
+        query = {"occurrence_id": occurrence_id} if occurrence_id else None
+        self._call("PATCH", "/meetings/{meetingId}", {"meetingId": meeting_id}, json=body,
+                   query=query)
 
-    def delete_meeting(self, meeting_id: MeetingId) -> None:
-        self._call("DELETE", "/meetings/{meetingId}", {"meetingId": meeting_id})
+    def delete_meeting(self, meeting_id: MeetingId, *, occurrence_id: str | None = None,
+                       schedule_for_reminder: bool | None = None,
+                       cancel_meeting_reminder: bool | None = None) -> None:
+        """DELETE the meeting (204), or only its occurrence ``occurrence_id``. The two
+        flags are Zoom's: email the host and alternative hosts / the registrants about
+        the cancellation (left to Zoom's defaults when None)."""
+        query: dict[str, str] = {}
+        if occurrence_id:
+            query["occurrence_id"] = occurrence_id
+        for name, flag in (("schedule_for_reminder", schedule_for_reminder),
+                           ("cancel_meeting_reminder", cancel_meeting_reminder)):
+            if flag is not None:
+                query[name] = "true" if flag else "false"
+        self._call("DELETE", "/meetings/{meetingId}", {"meetingId": meeting_id},
+                   query=query or None)
 
     def end_meeting(self, meeting_id: MeetingId) -> None:
         self._call("PUT", "/meetings/{meetingId}/status", {"meetingId": meeting_id},

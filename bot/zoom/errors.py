@@ -13,6 +13,7 @@ code 3001, or 404 without a code       ZoomNotFound
 code 1001 / 1010                       ZoomUserNotFound
 code 3161                              ZoomNoSchedulingRights
 code 3003                              ZoomNotHost
+code 3002                              ZoomInProgress
 429 "daily" or X-RateLimit-Type daily  ZoomDailyLimit
 code 300 "... in one day"              ZoomDailyLimit
 other 429                              ZoomRateLimited
@@ -31,6 +32,7 @@ from commands.errors import (
     ZoomBadRequest,
     ZoomDailyLimit,
     ZoomError,
+    ZoomInProgress,
     ZoomNoSchedulingRights,
     ZoomNotFound,
     ZoomNotHost,
@@ -46,6 +48,7 @@ _BY_CODE: dict[int, type[ZoomError]] = {
     1010: ZoomUserNotFound,
     3161: ZoomNoSchedulingRights,
     3003: ZoomNotHost,
+    3002: ZoomInProgress,
 }
 _MAX_MESSAGE = 300
 

@@ -50,9 +50,11 @@ def build_app(state: ZoomState, stopping: threading.Event) -> ASGIApp:
             _p(r, "user"), b)), body=True), methods=["PATCH"]),
         Route(m, api(lambda s, r, b: (200, s.get_meeting(_p(r, "meeting_id")))),
               methods=["GET"]),
-        Route(m, api(lambda s, r, b: (204, s.update_meeting(_p(r, "meeting_id"), b)),
-                     body=True), methods=["PATCH"]),
-        Route(m, api(lambda s, r, b: (204, s.delete_meeting(_p(r, "meeting_id")))),
+        Route(m, api(lambda s, r, b: (204, s.update_meeting(
+            _p(r, "meeting_id"), b, r.query_params.get("occurrence_id"))), body=True),
+              methods=["PATCH"]),
+        Route(m, api(lambda s, r, b: (204, s.delete_meeting(
+            _p(r, "meeting_id"), r.query_params.get("occurrence_id"), r.query_params))),
               methods=["DELETE"]),
         Route(m + "/status", api(lambda s, r, b: (204, s.meeting_status(
             _p(r, "meeting_id"), b)), body=True), methods=["PUT"]),

@@ -5,8 +5,10 @@ so they run the real code path: pooling, tokens, retries, error mapping. It foll
 ``zoom-openapi-excerpt.json`` (status codes, field names, shapes) and the behaviour in
 research/zoom.md: Zoom's API defaults (not the portal's), account locks that override
 what a request asks for, waiting room disabling join-before-host, ``auto_security``,
-passcode rules, the PMI, recurring occurrences, 100 creates per host per day, and
-``{"code": 124}`` for a bad token.
+passcode rules, the PMI, recurring occurrences (one moved or deleted with
+``?occurrence_id=``, a deleted one kept as ``"status": "deleted"``), 204 on PATCH and
+DELETE, 3001 for an unknown meeting, 3002 for deleting one in progress, 100 creates per
+host per day, and ``{"code": 124}`` for a bad token.
 
 It is a Starlette app served by uvicorn in a background thread (``http.server`` resets
 connections under bursts)::

@@ -57,6 +57,11 @@ def build_dataset(store):
     for phrase in ("Tmrw 3ish", " tmrw 3ish ", "asap"):
         add(Event("parse_failure", day(4), "u", "slack", None, "error", {"phrase": phrase}))
     add(Event("parse_failure", day(45), "u", "slack", None, "error", {"phrase": "old"}))
+    # moves and cancellations: one event per change Zoom made
+    add(Event("move", day(2), "u", "slack", 2, "moved", {"scope": "meeting"}))
+    add(Event("move", day(3), "u", "slack", 5, "moved", {"scope": "occurrence"}))
+    add(Event("move", day(35), "u", "slack", 4, "moved", {"scope": "meeting"}))  # outside
+    add(Event("cancel", day(1), "u", "slack", 3, "cancelled", {"scope": "meeting"}))
 
 
 EXPECTED_30D = {
@@ -73,6 +78,8 @@ EXPECTED_30D = {
     "fixes_by_rule": {"waiting-room": 1},
     "ended": {"for_all": 2, "left_running": 1},
     "refusals": 2,
+    "moves": 2,
+    "cancellations": 1,
     "parse_failures": {"count": 3, "top_phrases": [["tmrw 3ish", 2], ["asap", 1]]},
     "weekly_trend": [
         {"week": "2026-10-26", "meetings": 0, "compliant": 0},

@@ -18,6 +18,7 @@ def test_a_meeting_that_has_not_started_is_not_running(app, zoom):
     reply = router.dispatch(app.ctx, host, f"end {meeting_id}")
     assert not reply.error and reply.title == "Not running: Later"
     assert "stays scheduled" in reply.text
+    assert [a.command for a in reply.actions] == [f"cancel {meeting_id} confirm"]  # call it off
     assert zoom.meetings[meeting_id]["ended_by_api"] is False
     assert [e.outcome for e in app.store.events(kinds=["end"])] == ["not_running"]
 

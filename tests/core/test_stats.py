@@ -106,6 +106,7 @@ def test_the_admin_reply_has_figures_a_sparkline_a_chart_and_a_csv(store):
     assert facts["Locked down at creation"].startswith("50 % (2 of 4)")
     assert facts["Why not"] == "Waiting room on ×2 · Strong, fresh passcode ×1"
     assert facts["Ended"] == "2 for all · 1 left running by the host"
+    assert facts["Moved · cancelled"] == "2 moved · 1 cancelled"
     assert facts["Unparsed times"] == "3 — top: “tmrw 3ish” ×2 · “asap” ×1"
     assert facts["Weekly trend"].startswith("▁▁▁▃█ meetings/week")
     assert "4 meetings by 3 hosts" in reply.text
@@ -119,6 +120,7 @@ def test_the_admin_reply_has_figures_a_sparkline_a_chart_and_a_csv(store):
     assert rows[("meetings", "created")] == "4"
     assert rows[("failing_rule", "waiting-room")] == "2"
     assert rows[("week_meetings", "2026-11-23")] == "3"
+    assert (rows[("moves", "count")], rows[("cancellations", "count")]) == ("2", "1")
 
 
 def test_a_perfect_record_shows_no_why(store):
@@ -267,5 +269,20 @@ def test_figures_from_real_schedule_end_and_refusal_runs(tmp_path, zoom, zoom_cl
         assert data["ended"] == {"for_all": 1, "left_running": 0}
         assert data["refusals"] == 1
         assert data["parse_failures"] == {"count": 1, "top_phrases": [["whenever suits blah", 1]]}
+        assert (data["moves"], data["cancellations"]) == (0, 0)
+        other_id = next(a.command.split()[1] for a in second.actions if a.verb == "end")
+        moved = router.dispatch(app.ctx, other, f"move {other_id} to in 9 days 9am")
+        assert not moved.error, moved.plain_text()
+        router.dispatch(app.ctx, other, f"move {other_id} to in 9 days 9am")  # already then
+        router.dispatch(app.ctx, host, f"move {other_id} to in 8 days 9am")  # refused
+        for _ in range(2):  # a double press
+            router.dispatch(app.ctx, other, f"cancel {other_id} confirm")
+        data = stats.as_json(stats.compute(app.store, "7d", now=app.ctx.now()))
+        assert (data["moves"], data["cancellations"], data["refusals"]) == (1, 1, 2)
+        # the record kept in step (new time, then none) is still one meeting created
+        assert (data["meetings_created"], data["distinct_hosts"]) == (2, 2)
+        assert data["compliance_at_creation"]["total"] == 2
+        rows = stats.as_csv(stats.compute(app.store, "7d", now=app.ctx.now()))
+        assert "moves,count,1\ncancellations,count,1\n" in rows
     finally:
         app.close()

@@ -151,8 +151,8 @@ def _hook_emulator() -> None:
         return out
 
     @functools.wraps(update)
-    def update_meeting(self: Any, meeting_id: str, body: Any) -> Any:
-        result = update(self, meeting_id, body)
+    def update_meeting(self: Any, meeting_id: str, body: Any, *args: Any, **kw: Any) -> Any:
+        result = update(self, meeting_id, body, *args, **kw)
         _meeting_secrets(self._meeting(meeting_id).data)
         return result
 

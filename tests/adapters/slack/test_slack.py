@@ -412,6 +412,80 @@ def test_home_tab_buttons_answer_in_a_dm_without_secrets(server, slack, emulator
     slack.wait_for(lambda s: s.calls_to("views.publish"))  # the Home tab is refreshed
 
 
+# --- change of plans: Move and Cancel buttons --------------------------------------------
+def buttons(message: dict[str, Any]) -> list[dict[str, Any]]:
+    return [e for b in message.get("blocks", []) if b["type"] == "actions" for e in b["elements"]]
+
+
+def press(server, slack, user: str, button: dict[str, Any], *, home: bool = False
+          ) -> tuple[requests.Response, str | None]:
+    """Press a rendered button as Slack sends it: its own action_id and value."""
+    url = None if home else slack.response_url(f"{user}-press")
+    body = action_body(user_id=user, action_id=button["action_id"], value=button["value"],
+                       response_url=url, container="view" if home else "message")
+    return post(server, body), url
+
+
+def test_move_and_cancel_buttons_reach_zoom_and_a_second_press_deletes_nothing(
+        server, slack, emulator):
+    meeting_id, message = schedule(server, slack, topic="Plans change")
+    by_verb = {b["action_id"].split(":")[1]: b for b in buttons(message)}
+    assert by_verb["move"]["value"] == f"move {meeting_id}"
+    cancel = by_verb["cancel"]
+    assert cancel["value"] == f"cancel {meeting_id} confirm" and cancel["style"] == "danger"
+    assert cancel["confirm"]["style"] == "danger"  # Slack asks before the press is sent
+
+    _, url = press(server, slack, HOST, by_verb["move"])
+    (asked,) = slack.wait_for_response(url)
+    assert asked["response_type"] == "ephemeral" and "When to?" in text_of(asked)
+    tomorrow_same_time = next(b for b in buttons(asked) if "Same time tomorrow" in
+                              b["text"]["text"])
+    before = emulator.meetings[meeting_id]
+    _, url = press(server, slack, HOST, tomorrow_same_time)
+    (moved,) = slack.wait_for_response(url)
+    assert "Moved: Plans change" in text_of(moved), text_of(moved)
+    after = emulator.meetings[meeting_id]
+    assert after["start_time"] != before["start_time"]
+    assert (after["password"], after["join_url"]) == (before["password"], before["join_url"])
+    collect_passcodes(moved)
+    assert not any(p in text_of(moved) for p in PASSCODES)  # the move reply shows none
+
+    _, url = press(server, slack, OTHER, cancel)
+    (refused,) = slack.wait_for_response(url)
+    assert "can't cancel" in text_of(refused) and meeting_id in emulator.meetings
+    deletes = lambda: [s for m, p, s in emulator.request_log  # noqa: E731
+                       if m == "DELETE" and p == f"/v2/meetings/{meeting_id}"]
+    _, url = press(server, slack, HOST, cancel)
+    (cancelled,) = slack.wait_for_response(url)
+    assert "Cancelled: Plans change" in text_of(cancelled)
+    assert meeting_id not in emulator.meetings and deletes() == [204]
+    _, url = press(server, slack, HOST, cancel)  # the same button again
+    (again,) = slack.wait_for_response(url)
+    assert "Already gone" in text_of(again) and deletes() == [204]
+
+
+def test_app_home_offers_move_and_cancel_and_forgets_a_cancelled_meeting(server, slack):
+    def home() -> dict[str, Any]:
+        before = len(slack.calls_to("views.publish"))
+        body = event_body({"type": "app_home_opened", "user": HOST, "channel": "D1",
+                           "tab": "home", "event_ts": f"{time.time():.6f}"})
+        assert post(server, body, signed_headers(body, content_type="application/json")
+                    ).status_code == 200
+        view = slack.wait_for(lambda s: s.calls_to("views.publish")[before:])[0].data["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    meeting_id, _ = schedule(server, slack, topic="Homeward")
+    values = [e["value"] for b in home()["blocks"] if b["type"] == "actions"
+              for e in b["elements"]]
+    assert f"move {meeting_id}" in values and f"cancel {meeting_id} confirm" in values
+    cancel = next(e for b in home()["blocks"] if b["type"] == "actions" for e in b["elements"]
+                  if e["value"] == f"cancel {meeting_id} confirm")
+    before = len(slack.calls_to("chat.postMessage"))
+    press(server, slack, HOST, cancel, home=True)
+    slack.wait_for(lambda s: s.calls_to("chat.postMessage")[before:])  # answered in a DM
+    assert f"meeting-{meeting_id}" not in json.dumps(home())
+
+
 # --- App Home ------------------------------------------------------------------------------
 def test_app_home_lists_upcoming_meetings_and_duties(server, slack):
     schedule(server, slack, topic="Shown at home")
@@ -548,7 +622,7 @@ def test_the_host_is_told_when_an_admin_ends_or_rekeys_their_meeting(server, sla
     _, url = click(server, slack, ADMIN, "end", str(meeting_id))
     slack.wait_for_response(url)
     (ended,) = slack.wait_for(lambda s: dms_to(s, HOST)[before + 1:] or None)
-    assert "ended your meeting for everyone" in ended["text"]
+    assert "an admin, ended it for everyone in it" in ended["text"]
     # The host acting on their own meeting tells nobody.
     mine, _ = schedule(server, slack, HOST, "My own")
     emulator.start_meeting(mine)

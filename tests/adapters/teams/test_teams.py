@@ -407,6 +407,51 @@ def test_a_fix_button_fixes_the_meeting_and_audits_again(bot, zoom_client):
     assert "✓ **Waiting room on**" in json.dumps(card, ensure_ascii=False)
 
 
+def card_buttons(node: Any) -> list[dict[str, Any]]:
+    """Every Action.Execute in a card, those inside a confirmation (ShowCard) too."""
+    if isinstance(node, dict):
+        found = [node] if node.get("type") == "Action.Execute" else []
+        return found + [b for v in node.values() for b in card_buttons(v)]
+    if isinstance(node, list):
+        return [b for v in node for b in card_buttons(v)]
+    return []
+
+
+def press(bot: Running, button: dict[str, Any], user: Any = ASHA) -> requests.Response:
+    """An Action.Execute press as Teams sends it: the button's own verb and data."""
+    return bot.post(activity(kind="invoke", name="adaptiveCard/action", user=user,
+                             service_url=bot.fake.service_url,
+                             value={"action": {"type": "Action.Execute", "verb": button["verb"],
+                                               "data": button["data"]}, "trigger": "manual"}))
+
+
+def test_the_cards_move_and_cancel_buttons_move_and_cancel_in_zoom(bot):
+    bot.say(SCHEDULE)
+    card = bot.card(personal_id(ASHA))
+    meeting_id = the_meeting(bot.zoom)["id"]
+    by_command = {b["data"]["command"]: b for b in card_buttons(card)}
+    move, cancel = by_command[f"move {meeting_id}"], by_command[f"cancel {meeting_id} confirm"]
+    assert press(bot, move).status_code == 200
+    asked = bot.card(personal_id(ASHA), count=2)
+    assert asked["body"][0]["text"].startswith("When to?")
+    later = next(b for b in card_buttons(asked) if b["title"].startswith("1 hour later"))
+    before = the_meeting(bot.zoom)
+    press(bot, later)
+    moved = bot.card(personal_id(ASHA), count=3)
+    assert moved["body"][0]["text"] == "📅 Moved: Budget review"
+    after = the_meeting(bot.zoom)
+    assert after["start_time"] != before["start_time"] and after["password"] == before["password"]
+
+    press(bot, cancel, user=BEN)  # not his meeting
+    (refused,) = bot.fake.wait_sent(1, conversation=personal_id(BEN))
+    assert valid_card(refused)["body"][0]["text"].startswith("⚠️")
+    assert meeting_id in bot.zoom.meetings
+    press(bot, cancel)
+    cancelled = bot.card(personal_id(ASHA), count=4)
+    assert cancelled["body"][0]["text"] == "🗑 Cancelled: Budget review"
+    assert not bot.zoom.meetings
+
+
 def test_someone_elses_meeting_cannot_be_ended_from_a_card(bot):
     bot.say(SCHEDULE)
     bot.card(personal_id(ASHA))
