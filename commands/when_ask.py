@@ -18,8 +18,8 @@ import itertools
 import re
 
 from commands.when_errors import UnsureTime
-from commands.when_grammar import Edit, Parts
 from commands.when_leftover import is_connector
+from commands.when_types import Edit, Parts
 
 __all__ = [
     "Reading", "ask_about_words", "ask_for_time", "ask_to_choose", "ask_which_daypart",

@@ -15,7 +15,7 @@ without importing the public API module.
 from __future__ import annotations
 
 from commands.errors import UserError
-from commands.when_grammar import EXAMPLES
+from commands.when_types import EXAMPLES
 
 __all__ = ["NoTimeFound", "UnsureTime", "WhenError"]
 

@@ -89,6 +89,7 @@ _CANADA = (
 )  # fmt: skip
 
 
+@lru_cache(maxsize=64)
 def region_of(zone_key: str) -> str:
     """The holiday region a user's IANA zone implies ("us", "ca", "uk", "au", "*")."""
     if zone_key in _CANADA:

@@ -101,6 +101,8 @@ _SHAPE_RE = re.compile(
 )
 _ZONEISH_RE = re.compile(r"[A-Z]{1,4}T|UTC.*|GMT.*|Z")
 _TOKEN = re.compile(r"[\x00-\x03]+|[^\s\x00-\x03]+")
+_WORDY = re.compile(r"[^\s\x00-\x03]")
+_WORD = re.compile(r"[^\s\x00-\x03]+")
 _EDGE = ",.;:!?()[]{}\"'“”‘’"
 _PHRASES = re.compile(
     r"""(?<![a-z])(?:end\s+of\s+(?:the\s+)?(?:day|week|month|business)|close\s+of\s+business
@@ -108,7 +110,12 @@ _PHRASES = re.compile(
     FLAGS | re.VERBOSE,
 )
 _HOLIDAY_PHRASES = re.compile(rf"(?<![a-z])(?:{alternation(UNKNOWN_HOLIDAYS)})(?![a-z])", FLAGS)
-_DROP, _QUOTE = "\x04", "\x05"  # explained but not topic: "around" before a time, "at" before a day
+# _DROP: explained but not topic ("around" before a time, "at" before a day).
+_DROP, _QUOTE = "\x04", "\x05"
+_PHRASE_STARTS = {"end", "close", "first"}
+_HOLIDAY_STARTS = {phrase.split()[0] for phrase in UNKNOWN_HOLIDAYS}
+_SLOW_WORDS = _PHRASE_STARTS | _HOLIDAY_STARTS
+_EDGE_AND_MASKS = _EDGE + "\x00\x01\x02\x03\x04"
 
 
 @lru_cache(maxsize=4096)
@@ -160,23 +167,25 @@ class Leftover:
     """The leftover tokens of one request, their classes, and the verdicts so far:
     ``bad`` (time-like, unexplained) and ``dropped`` (explained, not topic)."""
 
-    __slots__ = ("bad", "dropped", "has_day", "kinds", "masked", "text", "tokens")
+    __slots__ = ("bad", "dropped", "has_day", "kinds", "lows", "masked", "text", "tokens")
 
     def __init__(self, masked: str, text: str, *, has_day: bool) -> None:
         self.masked, self.text, self.has_day = masked, text, has_day
-        self.tokens = [(m.start(), m.end()) for m in _TOKEN.finditer(masked)]
-        self.kinds = [self._classify(start, end) for start, end in self.tokens]
+        self.tokens = [m.span() for m in _TOKEN.finditer(masked)]
+        words = [text[start:end].strip(_EDGE) for start, end in self.tokens]
+        self.lows = [word.lower() for word in words]
+        pairs = zip(self.tokens, words, strict=True)
+        self.kinds = [self._classify(start, word) for (start, _), word in pairs]
         self.bad: set[int] = set()
         self.dropped: set[int] = set()
 
-    def _classify(self, start: int, end: int) -> int:
+    def _classify(self, start: int, word: str) -> int:
         if self.masked[start] < "\x04":
             return MASK
         if self.masked[start] == _QUOTE:
             return PLAIN  # a quoted title: the user's words, verbatim
-        word = self.text[start:end].strip(_EDGE)
         kind = _kind(word.lower())
-        if kind == PLAIN and word.upper() == word and _ZONEISH_RE.fullmatch(word):
+        if kind == PLAIN and word.isupper() and _ZONEISH_RE.fullmatch(word):
             return ZONEISH
         return kind
 
@@ -184,10 +193,7 @@ class Leftover:
         return self.kinds[i] if 0 <= i < len(self.kinds) else END
 
     def low(self, i: int) -> str:
-        if not 0 <= i < len(self.tokens):
-            return ""
-        start, end = self.tokens[i]
-        return self.text[start:end].strip(_EDGE).lower()
+        return self.lows[i] if 0 <= i < len(self.lows) else ""
 
     def near(self, i: int, step: int) -> int:
         """The nearest token in direction ``step`` that is not glue ("and", ",")."""
@@ -204,33 +210,58 @@ class Leftover:
 def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, ...], str]:
     """The topic, the unexplained time-like runs, and every leftover word (what a
     quoted title would be, offered when the runs were meant as topic words)."""
+    if not _WORDY.search(masked):
+        return "", (), ""  # every word was part of the time
+    if _plain_words(masked):
+        return _topic(masked, text), (), ""  # "Budget review": nothing to decide
     left = Leftover(masked, text, has_day=has_day)
-    _decide(left)
-    _phrases(left, _PHRASES)
-    if not has_day:
+    if not _QUIET.issuperset(left.kinds):  # "Budget review": nothing to decide
+        _decide(left)
+    words = set(left.lows)
+    if not words.isdisjoint(_PHRASE_STARTS):
+        _phrases(left, _PHRASES)
+    if not has_day and not words.isdisjoint(_HOLIDAY_STARTS):
         _phrases(left, _HOLIDAY_PHRASES)
-    hidden = list(masked)
-    for i in left.bad | left.dropped:
-        start, end = left.tokens[i]
-        hidden[start:end] = _DROP * (end - start)
+    hidden = masked
+    if left.bad or left.dropped:
+        chars = list(masked)
+        for i in left.bad | left.dropped:
+            start, end = left.tokens[i]
+            chars[start:end] = _DROP * (end - start)
+        hidden = "".join(chars)
     shown = text
     if _QUOTE in masked:  # drop the quotes around a title, keep its words
         pairs = zip(masked, text, strict=True)
         shown = "".join(" " if m == _QUOTE and c in '"“”' else c for m, c in pairs)
-    runs = _runs(left)
-    return _topic("".join(hidden), shown), runs, _topic(masked, shown) if runs else ""
+    runs = _runs(left) if left.bad else ()
+    return _topic(hidden, shown), runs, _topic(masked, shown) if runs else ""
+
+
+def _plain_words(masked: str) -> bool:
+    """True when every leftover word is an ordinary word or glue: the fast path.
+    Works on the lower-cased masked text (no match objects); words that could be a
+    zone abbreviation ("PST", "WAT") or start a phrase take the full path."""
+    for word in masked.split():
+        word = word.strip(_EDGE_AND_MASKS)
+        if not word:
+            continue
+        if _kind(word) not in _QUIET or word in _SLOW_WORDS or word[0] == _QUOTE:
+            return False
+        if len(word) <= 5 and (word[-1] == "t" or word.startswith(("utc", "gmt")) or word == "z"):
+            return False  # perhaps a zone abbreviation: the full path checks the case
+    return True
 
 
 def _decide(left: Leftover) -> None:
     """Apply the neighbour rules until nothing changes (chains such as "early next
     week" settle in a few rounds)."""
+    ruled = [(i, _RULES[kind]) for i, kind in enumerate(left.kinds) if kind in _RULES]
     for _ in range(6):
         changed = False
-        for i, kind in enumerate(left.kinds):
-            if kind == MASK or i in left.bad:
+        for i, rule in ruled:
+            if i in left.bad:
                 continue
-            rule = _RULES.get(kind)
-            outcome = rule(left, i) if rule else None
+            outcome = rule(left, i)
             if outcome == "bad":
                 left.bad.add(i)
                 left.dropped.discard(i)
@@ -361,6 +392,7 @@ _LOOSE_UNITS = {
     "days", "weeks", "hours", "minutes", "mins", "months", "years", "morning", "afternoon",
     "evening", "night", "eve",
 }  # fmt: skip
+_QUIET = {MASK, PLAIN, GLUE, DANGLE}  # leftovers that need no rule (dangling words are trimmed)
 _RULES = {
     STRONG: _always, CLOCKY: _always, NUM: _number, SHAPE: _number, NUMW: _counting,
     ORD: _counting, ORDW: _counting, NAME: _name, FWD: _connector, DANGLE: _dangling,
@@ -401,26 +433,26 @@ def _runs(left: Leftover) -> tuple[str, ...]:
 _EDGE_LEFT = " \t,;:.-–—|/)]"
 _EDGE_RIGHT = " \t,;:-–—|/([@"
 _DANGLING = {"at", "on", "@", "from", "between", "in"}
-_MASK_RUN = re.compile(r"[\x00-\x04]+")
+_MASK_SPLIT = re.compile(r"([\x00-\x04]+)").split
 
 
 def _topic(masked: str, text: str) -> str:
     """Join what no pass took (in the user's own case), trimming punctuation and
     prepositions left dangling where a time phrase was cut out
     ("Review (tomorrow 3pm)" → "Review")."""
-    pieces, pos = [], 0
-    for run in _MASK_RUN.finditer(masked):
-        pieces.append(text[pos : run.start()])
-        pos = run.end()
-    pieces.append(text[pos:])
-    kept = []
-    for piece in pieces:
-        words = piece.split()
-        while words and words[-1].lower() in _DANGLING:
-            words.pop()
-        while words and words[0].lower() in _DANGLING:
-            words.pop(0)
-        cleaned = " ".join(words).lstrip(_EDGE_LEFT).rstrip(_EDGE_RIGHT)
-        if cleaned:
-            kept.append(cleaned)
+    kept, pos = [], 0
+    for i, chunk in enumerate(_MASK_SPLIT(masked)):
+        if i % 2 == 0:  # text between two masked runs (split keeps the runs at odd i)
+            words = text[pos : pos + len(chunk)].split()
+            while words and words[-1].lower() in _DANGLING:
+                words.pop()
+            while words and words[0].lower() in _DANGLING:
+                words.pop(0)
+            cleaned = " ".join(words).lstrip(_EDGE_LEFT).rstrip(_EDGE_RIGHT)
+            if cleaned:
+                kept.append(cleaned)
+        pos += len(chunk)
     return " ".join(kept)
+
+
+CACHED = (_kind,)  # see commands.when.clear_caches

@@ -16,6 +16,7 @@ from commands.when_grammar import (
     ANY_MINW,
     ATOM,
     DAY_MASK,
+    DIGIT_STARTS,
     DURATION,
     DURATION_BARE,
     HOURW,
@@ -27,30 +28,24 @@ from commands.when_grammar import (
     PART_MASK,
     SECS,
     SOFTEN,
-    Ambiguity,
     B,
-    Clock,
     E,
-    GrammarError,
-    Parts,
     alternation,
     measure,
     read_clock,
     scan_pass,
+    starts_word,
 )
 from commands.when_leftover import is_label_word
 from commands.when_pass_zones import zone_ref
+from commands.when_types import Ambiguity, Clock, GrammarError, Parts
 from commands.when_words import HOUR_WORDS, MINUTE_WORDS, ZONE_ABBREVIATIONS
 
 __all__ = [
-    "at_time", "bare_clock", "clock_h", "duration", "hour_near_day", "range_", "relative_clock",
-    "time", "until",
+    "at_time", "bare_clock", "clock_h", "duration", "duration_for", "hour_near_day", "range_",
+    "relative_clock", "time", "time_words", "until",
 ]  # fmt: skip
 
-_CLOCK_WORDS = (
-    "am", "pm", "a", "p", ":", "past", "after", "to", "before", "noon", "midday", "midnight",
-    "clock", "ish", "noonish", "middayish", *HOUR_WORDS,
-)  # fmt: skip
 _PREV_WORD = re.compile(r"(\S+)\s*$")
 _LENGTH_EXAMPLES = ("tomorrow 3pm for 45m Budget review", "tomorrow 2-3:30pm Budget review")
 
@@ -79,7 +74,7 @@ def _number_word(text: str) -> int:
 
 
 @scan_pass(
-    rf"""{B}(?:(?:at|@)\s*)?{SOFTEN}?(?:
+    rf"""{B}(?:
       (?P<rel>(?:a\s+)?quarter|half|{ANY_MINW}|\d{{1,2}})\s+(?P<mins>(?:minutes?|mins?)\s+)?
         (?P<dir>past|after|to|before|till|til)\s+
         (?P<base>\d{{1,2}}|{HOURW}|noon|midday|midnight)(?P<rap>{MER})?(?:\s+o['’]?clock)?
@@ -96,7 +91,7 @@ def relative_clock(m: re.Match[str], parts: Parts) -> bool:
         return False  # "from 10 to 4" is a range
     if m["half"]:
         base = read_clock(m["half"] + (m["hap"] or ""))
-        parts.set_time(base._replace(minute=30, text=said), said, m.span())
+        parts.set_time(base._replace(minute=30), said, m.span())
         return True
     minutes, before = _number_word(m["rel"]), m["dir"] in ("to", "before", "till", "til")
     if (m["rel"] == "half" and before) or not 1 <= minutes <= 59:
@@ -138,7 +133,7 @@ def clock_h(m: re.Match[str], parts: Parts) -> bool:
     if _prev_word(m) in ("for", "in"):
         return False
     clock = read_clock(f"{m['h']}:{m['m'] or '00'}")
-    parts.set_time(clock._replace(h24=True, text=parts.said(m)), parts.said(m), m.span())
+    parts.set_time(clock._replace(h24=True), parts.said(m), m.span())
     return True
 
 
@@ -146,7 +141,7 @@ _ZONE_AFTER = rf"(?:\s*(?P<za>{alternation(ZONE_ABBREVIATIONS)}|z)(?![a-z]))"
 
 
 @scan_pass(
-    rf"""{B}(?:(?:at|@)\s*)?(?:(?P<kw>from|between)\s+)?(?P<a>{ATOM}){_ZONE_AFTER}?
+    rf"""{B}(?:(?P<kw>from|between)\s+)?(?P<a>{ATOM}){_ZONE_AFTER}?
     \s*(?P<sep>[-–—]|\s(?:to|until|till|til|thru|through|and)\s)\s*(?P<b>{ATOM}){E}{NOT_MORE}""",
     needs=("-", "–", "—", "to", "and", "til", "till", "until", "thru", "through"),
 )
@@ -182,18 +177,21 @@ def until(m: re.Match[str], parts: Parts) -> bool:
 
 
 _AMOUNT_WORDS = (
-    "h", "m", "d", "w", "hour", "hours", "hr", "hrs", "half", "min", "mins", "minute",
-    "minutes", "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos",
-    "quarter", "quarters",
+    "h", "m", "d", "w", "hour", "hours", "hr", "hrs", "min", "mins", "minute", "minutes",
+    "day", "days", "week", "weeks", "wk", "wks", "month", "months", "mo", "mos",
 )  # fmt: skip
 
 
-@scan_pass(
-    rf"""{B}(?:for\s+{SOFTEN}?(?P<d>{DURATION})|(?:lasting\s+)?(?P<b>{DURATION_BARE})(?:\s+long{E})?)""",
-    needs=_AMOUNT_WORDS,
-)
+@scan_pass(rf"{starts_word('for')}\s+{SOFTEN}?(?P<d>{DURATION})", needs=("for",))
+def duration_for(m: re.Match[str], parts: Parts) -> bool:
+    """ "for 45m", "for about 2 hrs", "for an hour and a half"."""
+    return duration.handler(m, parts)
+
+
+@scan_pass(rf"{B}(?P<d>{DURATION_BARE})(?:\s+long{E})?", needs=_AMOUNT_WORDS)
 def duration(m: re.Match[str], parts: Parts) -> bool:
-    months, minutes, _ = measure(m["d"] or m["b"])
+    """ "90 minutes", "2h", "45-minute", "half an hour" without "for"."""
+    months, minutes, _ = measure(m["d"])
     parts.claim("length", parts.said(m), m.span())
     if months or minutes > 24 * 60 or round(minutes) < 1:
         raise GrammarError(
@@ -205,45 +203,45 @@ def duration(m: re.Match[str], parts: Parts) -> bool:
 
 
 @scan_pass(
-    rf"""{B}(?:(?:at|@)\s*)?{SOFTEN}?(?:
-      (?:12\s+|twelve\s+)?(?P<word>noon|midday|midnight)
-    | (?P<t>\d{{1,2}}(?:[:.]\d{{2}}{SECS})?{MER}|\d{{1,2}}:\d{{2}}{SECS}(?P<p>[ap]\.?(?![a-z0-9]))?)
-    | (?P<oc>\d{{1,2}}|{HOURW})\s*o['’]?\s*clock
-    | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?(?P<wap>{MER})
-    | (?P<hw2>{HOURW})\s+(?P<mw2>{MINW})
-    ){ISH}{E}{NOT_MORE}""",
-    needs=_CLOCK_WORDS,
+    rf"""(?P<h>{DIGIT_STARTS}\d?)
+    (?P<rest>(?:[:.]\d{{2}}{SECS})?{MER}|:\d{{2}}{SECS}(?P<p>[ap]\.?(?![a-z0-9]))?
+      |\s*o['’]?\s*(?P<oc>clock)){ISH}{E}{NOT_MORE}""",
+    needs=("am", "pm", "m", ":", "clock"),
 )
 def time(m: re.Match[str], parts: Parts) -> bool:
-    """ "3pm", "15:00", "4:45p", "8:02:30 PM", "noonish", "four o'clock", "eleven fifteen"."""
-    said = parts.said(m)
-    if m["word"]:
-        clock = read_clock(m["word"])
-    elif m["oc"]:
-        clock = read_clock(m["oc"])._replace(minute=0)
-    elif m["t"]:
-        text = m["t"]
-        if m["p"]:
-            text = text[: m.start("p") - m.start("t")] + ("am" if m["p"][0] == "a" else "pm")
-        clock = read_clock(text)
+    """ "3pm", "15:00", "4:45p", "8:02:30 PM", "4 o'clock". ("at" and "around"
+    before it are dropped by the leftover check.)"""
+    if m["oc"]:
+        clock = read_clock(m["h"])
     else:
-        words = f"{m['hw'] or m['hw2']} {m['mw'] or m['mw2'] or ''} {m['wap'] or ''}"
-        clock = read_clock(" ".join(words.split()))
-    parts.set_time(clock._replace(text=said), said, _clock_span(m))
+        text = m["h"] + m["rest"]
+        if m["p"]:
+            text = text[: len(text) - len(m["p"])] + ("am" if m["p"][0] == "a" else "pm")
+        clock = read_clock(text)
+    parts.set_time(clock, parts.said(m), m.span())
     return True
 
 
-def _clock_span(m: re.Match[str]) -> tuple[int, int]:
-    """Where the clock itself is, without "at": what a choice rewrites."""
-    for group in ("word", "t", "oc", "hw", "hw2", "n", "n2"):  # the first one found
-        if group in m.re.groupindex and m[group]:
-            end = max(m.end(g) for g in m.re.groupindex if m[g] is not None)
-            return m.start(group), end
-    return m.span()
+@scan_pass(
+    rf"""{B}(?:(?:12\s+|twelve\s+)?(?P<word>noon|midday|midnight)
+    | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?(?:(?P<wap>{MER})|\s*o['’]?\s*(?P<woc>clock))?
+    ){ISH}{E}{NOT_MORE}""",
+    needs=("noon", "midday", "midnight", "noonish", "middayish", *HOUR_WORDS),
+)
+def time_words(m: re.Match[str], parts: Parts) -> bool:
+    """ "noon", "noonish", "four o'clock", "eleven fifteen", "four pm"."""
+    if m["word"]:
+        clock = read_clock(m["word"])
+    elif m["mw"] or m["wap"] or m["woc"]:
+        clock = read_clock(" ".join(f"{m['hw']} {m['mw'] or ''} {m['wap'] or ''}".split()))
+    else:
+        return False  # a lone "seven": a count as often as a time
+    parts.set_time(clock, parts.said(m), m.span())
+    return True
 
 
 @scan_pass(
-    rf"""{B}(?:at|@)\s*{SOFTEN}?(?:
+    rf"""(?:{starts_word("at")}|@)\s*{SOFTEN}?(?:
       (?P<n>\d{{3,4}}|\d{{1,2}}(?:\.\d{{2}})?)(?:\s(?P<mm>[0-5]\d))?(?P<p>[ap]\.?)?
     | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?
     ){ISH}(?![0-9]){E}{NOT_MORE}(?!\s*[/\-])""",
@@ -251,7 +249,8 @@ def _clock_span(m: re.Match[str]) -> tuple[int, int]:
 )
 def at_time(m: re.Match[str], parts: Parts) -> bool:
     """ "at 9", "at 1530", "at 4 45", "at 3p", "at nine thirty"."""
-    parts.set_time(_loose_clock(m), parts.said(m), _clock_span(m))
+    start = m.start("n") if m["n"] else m.start("hw")
+    parts.set_time(_loose_clock(m), parts.said(m), (start, m.end()))
     return True
 
 
@@ -279,7 +278,8 @@ _SAFE_NEXT = r"(?:for|with|about|re|on|at|in|to|until|till|ish)(?![a-z])"
     | {B}(?P<n2>\d{{1,2}}(?:[.:]\d{{2}})?|{HOURW}){ISH}(?=\s+(?:on\s+)?[\x01\x03])
     )""",
     needs=("\x02", *HOUR_WORDS),
-    after="",
+    after=DAY_MASK + PART_MASK,
+    unless="time",
 )
 def hour_near_day(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow 9", "tonight 730", "tomorrow 15.30", "10 tomorrow morning", "7 this
@@ -293,7 +293,8 @@ def hour_near_day(m: re.Match[str], parts: Parts) -> bool:
         clock = read_clock(m["n2"])
     else:
         clock = _loose_clock_day(m)
-    parts.set_time(clock._replace(text=parts.said(m)), parts.said(m), _clock_span(m))
+    start = min(m.start(g) for g in ("n", "hw", "n2") if m[g])
+    parts.set_time(clock, parts.said(m), (start, m.end()))
     return True
 
 
@@ -307,6 +308,7 @@ def _loose_clock_day(m: re.Match[str]) -> Clock:
 @scan_pass(
     r"(?<![\w$#€£.:/\-])(?P<n>[01]\d[0-5][05])(?![\w%.:/\-])",
     needs=("\x02",),
+    unless="time",
 )
 def bare_clock(m: re.Match[str], parts: Parts) -> bool:
     """ "1015 standup", "0930": four digits that can only be a 24-hour clock."""

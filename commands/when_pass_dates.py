@@ -19,19 +19,17 @@ from commands.when_grammar import (
     ORD_DAY,
     UNIT_ALL,
     WD,
+    YEAR,
     B,
-    Clock,
-    Day,
     E,
-    GrammarError,
-    Parts,
     alternation,
     ordinal,
     scan_pass,
 )
 from commands.when_holidays import HOLIDAYS
 from commands.when_pass_zones import offset_zone
-from commands.when_words import MONTHS, NTH_WORDS, WEEKDAYS
+from commands.when_types import Clock, Day, GrammarError, Parts
+from commands.when_words import MONTHS, NTH_WORDS, ORDINAL_WORDS, WEEKDAYS
 
 __all__ = ["holiday", "iso_date", "iso_datetime", "month_date", "month_day", "nth_weekday"]
 
@@ -51,7 +49,7 @@ def date_day(text: str, year: int | None, month: int, day: int) -> Day:
     rf"""{B}(?:on\s+)?(?P<y>\d{{4}})-(?P<mo>\d{{1,2}})-(?P<d>\d{{1,2}})
     t(?P<h>\d{{2}}):?(?P<mi>\d{{2}})(?::?(?P<s>\d{{2}})(?:[.,]\d+)?)?
     (?:(?P<z>z)|(?P<sign>[+\-−])(?P<oh>\d{{2}})(?::?(?P<om>\d{{2}}))?)?(?![0-9:])""",
-    needs=("-",),
+    needs=(YEAR,),
 )
 def iso_datetime(m: re.Match[str], parts: Parts) -> bool:
     """ "2027-01-05T09:00-05:00", "2026-12-03T15:00:00Z": date, time and zone at once."""
@@ -71,7 +69,7 @@ def iso_datetime(m: re.Match[str], parts: Parts) -> bool:
 @scan_pass(
     rf"{B}(?:on\s+)?(?P<y>\d{{4}})(?P<sep>[-/])(?P<m>\d{{1,2}})(?P=sep)(?P<d>\d{{1,2}}){E}",
     DAY_MASK,
-    needs=("-", "/"),
+    needs=(YEAR,),
 )
 def iso_date(m: re.Match[str], parts: Parts) -> bool:
     day = date_day(parts.said(m), int(m["y"]), int(m["m"]), int(m["d"]))
@@ -111,7 +109,7 @@ _NTH = alternation(NTH_WORDS)
     rf"""{B}(?:on\s+)?(?:the\s+)?(?P<n>{_NTH})\s+(?P<wd>{WD}|day)\s+(?:of|in)\s+
     (?:(?P<mon>{MON})(?:,?\s+(?P<y>20\d\d))?|(?P<which>this|next|the)\s+month){E}""",
     DAY_MASK,
-    needs=("of", "in"),
+    needs=(*(w for w in NTH_WORDS if w.isalpha()), "st", "nd", "rd", "th"),
 )
 def nth_weekday(m: re.Match[str], parts: Parts) -> bool:
     """ "second Monday of November", "last Thursday of the month", "last day of next month"."""
@@ -161,7 +159,7 @@ _CLOCK_NEXT = re.compile(
       (?:\s+of\s+(?P<which>this|next|the\s+next|the\s+following|the)\s+month)?
     | on\s+(?P<d2>\d{{1,2}}(?:st|nd|rd|th))){E}""",
     DAY_MASK,
-    needs=("the", "on"),
+    needs=("st", "nd", "rd", "th", *(w for w in ORDINAL_WORDS if w.isalpha())),
 )
 def month_day(m: re.Match[str], parts: Parts) -> bool:
     """ "the 4th", "on the 12th", "the 18th of next month": a day of the month."""

@@ -20,18 +20,19 @@ from commands.when_grammar import (
     WEEKDAY_RE,
     WORD_NUM,
     B,
-    Day,
     E,
-    GrammarError,
-    Parts,
     _number,
+    alternation,
     measure,
     scan_pass,
+    starts_word,
 )
-from commands.when_words import WEEKDAY_PLURALS, WEEKDAYS
+from commands.when_types import Day, GrammarError, Parts
+from commands.when_words import RELATIVE_DAYS, WEEKDAY_MODES, WEEKDAY_PLURALS, WEEKDAYS
 
 __all__ = [
-    "day_word", "daypart", "now", "past", "recurrence", "relative", "unsupported_repeat",
+    "day_word", "daypart", "now", "past", "recurrence", "relative", "relative_in",
+    "unsupported_repeat",
     "week_relative",
 ]  # fmt: skip
 
@@ -138,17 +139,22 @@ def week_relative(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
+@scan_pass(rf"{starts_word('in')}\s+(?P<d>{DURATION})(?:['’]?\s+time)?{E}", DAY_MASK, needs=("in",))
+def relative_in(m: re.Match[str], parts: Parts) -> bool:
+    """ "in 2 hours", "in a fortnight", "in 3 days' time"."""
+    return relative.handler(m, parts)
+
+
 @scan_pass(
-    rf"""{B}(?:in\s+(?P<d>{DURATION})|(?P<d2>{DURATION})\s+(?:from|after)\s+
-    (?P<base>now|today|tomorrow|tmrw|{WD})|(?P<d3>{DURATION})\s+(?:later|hence))
-    (?:['’]?\s+time)?{E}""",
+    rf"""{B}(?P<d>{DURATION})\s+(?:(?:from|after)\s+(?P<base>now|today|tomorrow|tmrw|{WD})
+    |later|hence)(?:['’]?\s+time)?{E}""",
     DAY_MASK,
-    needs=("in", "from", "after", "later", "hence"),
+    needs=("from", "after", "later", "hence"),
 )
 def relative(m: re.Match[str], parts: Parts) -> bool:
-    """ "in 2 hours", "in a fortnight", "two days from tomorrow", "a week from friday"."""
-    text, base = parts.said(m), m["base"] or "now"
-    months, minutes, clock = measure(m["d"] or m["d2"] or m["d3"])
+    """ "2 hours from now", "two days from tomorrow", "a week from friday"."""
+    text, base = parts.said(m), m.groupdict().get("base") or "now"
+    months, minutes, clock = measure(m["d"])
     if minutes > _MAX_MINUTES or months > 60:
         raise GrammarError(f"“{text}” is too far ahead; I book up to 5 years out.")
     whole_days = not clock and minutes % 1440 == 0
@@ -174,31 +180,40 @@ def relative(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
+def _day_phrases() -> dict[str, tuple[str, int, bool, bool]]:
+    """Every day word and weekday phrase → (kind, value, this, next): "tomorrow" →
+    ("offset", 1, …), "this coming fri" → ("weekday", 4, True, False). One table, so
+    the scanner matches them all with one trie."""
+    phrases = {word: ("offset", days, False, False) for word, days in RELATIVE_DAYS.items()}
+    for name, weekday in WEEKDAYS.items():
+        for mode, (this, next_) in WEEKDAY_MODES.items():
+            phrases[f"{mode} {name}".strip()] = ("weekday", weekday, this, next_)
+    return phrases
+
+
+_DAY_PHRASES = _day_phrases()
+_NOT_A_WEEKDAY = ("good ", "easter ")  # "Good Friday", "Easter Monday" are holidays
+
+
 @scan_pass(
-    rf"""{B}(?:
-      (?P<dat>(?:the\s+)?day\s+after\s+(?:tomorrow|tmrw|tmr)|overmorrow)
-    | (?:later\s+)?(?P<rel>today|tonight|tomorrow|tmrw|tmr|tomorow|tommorow|tommorrow|yesterday)
-    | (?:(?P<mode>this\s+coming|coming|this|next|on)\s+)?(?<!good\s)(?<!easter\s)(?P<wd>{WD})
-    )(?:\s+(?P<part>morning|afternoon|evening|night))?{E}""",
+    rf"""(?P<day>{alternation(_DAY_PHRASES, word_start=True)})
+    (?:\s+(?P<part>morning|afternoon|evening|night))?{E}""",
     DAY_MASK,
     needs=_DAY_WORDS,
 )
 def day_word(m: re.Match[str], parts: Parts) -> bool:
+    """ "tomorrow", "day after tomorrow", "next tue", "this coming fri", "friday evening"."""
+    kind, value, this, next_ = _DAY_PHRASES[" ".join(m["day"].split())]
+    if kind == "weekday" and m.string[: m.start()].endswith(_NOT_A_WEEKDAY):
+        return False
     text = parts.said(m)
-    if m["dat"]:
-        day = Day("offset", text, days=2)
-    elif m["rel"]:
-        word = m["rel"]
-        offsets = {"today": 0, "tonight": 0, "yesterday": -1}
-        day = Day("offset", text, days=offsets.get(word, 1))
-        if word == "tonight":
+    if kind == "offset":
+        day = Day("offset", text, days=value)
+        if m["day"] == "tonight":
             parts.set_daypart("night")
     else:
-        mode = m["mode"] or ""
-        day = Day("weekday", text, weekday=WEEKDAYS[m["wd"]], this=mode.startswith("this"),
-                  next=mode == "next")  # fmt: skip
-    said_end = m.end("dat") if m["dat"] else m.end("rel") if m["rel"] else m.end("wd")
-    parts.set_day(day, (m.start(), said_end))  # the day alone, for a choice that rewrites it
+        day = Day("weekday", text, weekday=value, this=this, next=next_)
+    parts.set_day(day, m.span("day"))  # the day alone, for a choice that rewrites it
     parts.set_daypart(m["part"], m.span())
     return True
 

@@ -10,17 +10,8 @@ from __future__ import annotations
 import re
 from datetime import timedelta
 
-from commands.when_grammar import (
-    IANA_ZONE,
-    MASK,
-    B,
-    E,
-    GrammarError,
-    Parts,
-    ZoneRef,
-    alternation,
-    scan_pass,
-)
+from commands.when_grammar import IANA_ZONE, MASK, B, E, alternation, scan_pass
+from commands.when_types import GrammarError, Parts, ZoneRef
 from commands.when_words import NAMED_ZONES, SHORT_ZONES, ZONE_ABBREVIATIONS
 
 __all__ = ["iana", "offset_zone", "short_zone", "utc_offset", "zone_ref", "zone_word", "zulu"]

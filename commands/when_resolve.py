@@ -26,8 +26,7 @@ from commands.when_ask import (
 )
 from commands.when_days import Today, calendar_day, next_weekday
 from commands.when_errors import NoTimeFound, WhenError
-from commands.when_grammar import DEFAULT_DURATION, Clock, Parts, When
-from commands.when_holidays import region_of
+from commands.when_types import DEFAULT_DURATION, Clock, Parts, When
 from commands.when_words import DAYPART_HINT, DAYPART_HOURS
 from commands.when_zones import clock_words, day_words, localise, moment_words, source_zone
 
@@ -65,10 +64,11 @@ class _Resolution:
         if parts.zone is not None:
             self.zone, self.source_tz = source_zone(parts.zone)
         self.local_now = now.astimezone(self.zone)
+        user_now = self.local_now if self.zone is user_zone else now.astimezone(user_zone)
         self.today = Today(
             self.local_now.date(),  # in the text's zone: weekdays and dates
-            now.astimezone(user_zone).date(),  # "today", "tomorrow", "in 3 days"
-            region_of(str(getattr(user_zone, "key", ""))),
+            user_now.date(),  # "today", "tomorrow", "in 3 days"
+            str(getattr(user_zone, "key", "")),  # holidays differ by region
         )
 
     def when(self) -> When:
@@ -145,7 +145,7 @@ class _Resolution:
         part = self.parts.daypart
         if part is None or clock.ambiguous or minutes // 60 in DAYPART_HOURS[part]:
             return
-        raise ask_which_daypart(self.parts, clock.text, part)
+        raise ask_which_daypart(self.parts, self.parts.seen.get("time", clock.text), part)
 
     def _no_time(self) -> WhenError:
         topic = self.parts.topic or "Budget review"
@@ -165,6 +165,14 @@ class _Resolution:
 
     def _ask_if_two_readings(self, day: date | None, readings: tuple[int, ...]) -> None:
         """Collect every phrase with two real readings; ask once, with all choices."""
+        parts = self.parts
+        clock, said_day = parts.time, parts.day
+        if not (
+            parts.ambiguities
+            or (clock is not None and clock.two_readings)
+            or (said_day is not None and said_day.next)
+        ):
+            return  # the common case: nothing could have two readings
         questions = [(a.said, tuple(zip(a.readings, a.choices, strict=True)))
                      for a in self.parts.ambiguities]  # fmt: skip
         clock = self._clock_question(day, readings)
@@ -235,7 +243,7 @@ class _Resolution:
             if later >= self.now:
                 self.notes.append(
                     f"{clock_words(readings[0])} has passed, so I read "
-                    f"“{parts.time.text if parts.time else ''}” as "
+                    f"“{parts.seen.get('time', '')}” as "
                     f"{clock_words(readings[1])}."
                 )
                 start, note = later, later_note

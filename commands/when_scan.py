@@ -21,8 +21,9 @@ from commands import when_pass_clock as clock
 from commands import when_pass_dates as dates
 from commands import when_pass_days as days
 from commands import when_pass_zones as zones
-from commands.when_grammar import DIGIT, LOWER, Parts, Pass
+from commands.when_grammar import DIGIT, LOWER, YEAR, Pass
 from commands.when_leftover import leftover
+from commands.when_types import Parts
 
 __all__ = ["PASSES", "scan"]
 
@@ -40,6 +41,7 @@ PASSES: tuple[Pass, ...] = (
     days.week_relative,
     days.recurrence,
     days.past,
+    days.relative_in,
     days.relative,
     days.day_word,
     dates.holiday,
@@ -48,8 +50,10 @@ PASSES: tuple[Pass, ...] = (
     clock.clock_h,
     clock.range_,
     clock.until,
+    clock.duration_for,
     clock.duration,
     clock.time,
+    clock.time_words,
     clock.at_time,
     clock.hour_near_day,
     clock.bare_clock,
@@ -59,21 +63,55 @@ PASSES: tuple[Pass, ...] = (
 )
 
 _HAS_DIGIT = re.compile(r"[0-9]").search
-_TOKEN = re.compile(r"[a-z]+|[^\sa-z0-9]")
+_HAS_YEAR = re.compile(r"[0-9]{4}").search
+_WORDS = re.compile(r"[a-z]+").findall
+_SYMBOLS = (":", "-", "–", "—", "/", "@")  # the only non-letters a pass needs
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 QUOTE = "\x05"
 
 
+def _index(passes: tuple[Pass, ...]) -> dict[str, int]:
+    """token -> bit set of the passes that need it (bit i = PASSES[i]), so that a
+    text's tokens pick its passes in a few dictionary look-ups, in priority order."""
+    index: dict[str, int] = {}
+    for i, step in enumerate(passes):
+        for token in step.needs:
+            index[token] = index.get(token, 0) | 1 << i
+    return index
+
+
+_NEEDED_BY = _index(PASSES)
+assert all(t.isalpha() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
+    "a pass needs a token the scanner does not look for"
+)
+
+
 def scan(text: str, *, day_first: bool = False) -> Parts:
-    """Run every pass over ``text`` (whitespace already normalised to spaces) and
-    return the parts found, with the topic and the unexplained words."""
+    """Run the passes the text's words call for over ``text`` (whitespace already
+    normalised to spaces) and return the parts found, with the topic and the
+    unexplained words."""
     parts = Parts(source=text, day_first=day_first)
-    masked = low = _protect_quotes(text.translate(LOWER))
-    tokens = set(_TOKEN.findall(low))
+    # ASCII lower-casing keeps the length, so spans index the original text too.
+    low = text.lower() if text.isascii() else text.translate(LOWER)
+    masked = low = _protect_quotes(low)
+    wanted, needed_by = 0, _NEEDED_BY
+    for token in _WORDS(low):
+        wanted |= needed_by.get(token, 0)
+    for symbol in _SYMBOLS:
+        if symbol in low:
+            wanted |= needed_by[symbol]
     if _HAS_DIGIT(low):
-        tokens.add(DIGIT)
-    for step in PASSES:
-        if step.needs.isdisjoint(tokens) or (step.after and step.after not in masked):
+        wanted |= needed_by[DIGIT]
+        if _HAS_YEAR(low):
+            wanted |= needed_by[YEAR]
+    seen = parts.seen
+    while wanted:
+        bit = wanted & -wanted
+        wanted ^= bit
+        step = PASSES[bit.bit_length() - 1]
+        if step.unless and step.unless in seen:
+            continue
+        if step.after and not any(mask in masked for mask in step.after):
             continue
         for match in step.pattern.finditer(masked):
             if step.handler(match, parts):

@@ -30,6 +30,18 @@ WEEKDAY_PLURALS = {
     "mondays": 0, "tuesdays": 1, "wednesdays": 2, "thursdays": 3, "fridays": 4,
     "saturdays": 5, "sundays": 6,
 }  # fmt: skip
+# Days said relative to today (the user's today), in days.
+RELATIVE_DAYS = {
+    "today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,
+    "tommorow": 1, "tommorrow": 1, "yesterday": -1, "overmorrow": 2,
+    "day after tomorrow": 2, "the day after tomorrow": 2, "day after tmrw": 2,
+    "the day after tmrw": 2, "day after tmr": 2,
+}  # fmt: skip
+# Words before a weekday → (today counts, "next": two readings when it is this week).
+WEEKDAY_MODES = {
+    "": (False, False), "on": (False, False), "coming": (False, False),
+    "this": (True, False), "this coming": (True, False), "next": (False, True),
+}  # fmt: skip
 MONTHS = {
     "january": 1, "jan": 1, "february": 2, "feb": 2, "march": 3, "mar": 3,
     "april": 4, "apr": 4, "may": 5, "june": 6, "jun": 6, "july": 7, "jul": 7,

@@ -9,12 +9,12 @@ moments.
 
 from __future__ import annotations
 
-from datetime import UTC, date, datetime, time, timedelta, timezone, tzinfo
+from datetime import UTC, date, datetime, timedelta, timezone, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
 from commands.when_errors import WhenError
-from commands.when_grammar import ZoneRef
+from commands.when_types import ZoneRef
 
 __all__ = ["clock_words", "day_words", "localise", "moment_words", "source_zone", "user_zone"]
 
@@ -63,16 +63,20 @@ def source_zone(ref: ZoneRef) -> tuple[tzinfo, str]:
     return zone, str(zone)
 
 
+@lru_cache(maxsize=2048)
 def localise(zone: tzinfo, day: date, minutes: int, second: int = 0) -> tuple[datetime, str | None]:
     """The aware moment of a wall-clock time on ``day`` in ``zone``, and a DST note
     when that wall time is skipped (moved forward by the gap) or repeated (the
-    first, summer-time occurrence: ``fold=0``)."""
-    extra, minutes = divmod(minutes, 1440)
-    day = day + timedelta(days=extra)
-    naive = datetime.combine(day, time(minutes // 60, minutes % 60, second))
-    early = naive.replace(tzinfo=zone)
-    if early.utcoffset() == naive.replace(tzinfo=zone, fold=1).utcoffset():
+    first, summer-time occurrence: ``fold=0``). Cached: many requests name the same
+    few moments ("tomorrow 3pm" in one office)."""
+    if minutes >= 1440:
+        extra, minutes = divmod(minutes, 1440)
+        day = day + timedelta(days=extra)
+    hour, minute = divmod(minutes, 60)
+    early = datetime(day.year, day.month, day.day, hour, minute, second, tzinfo=zone)
+    if early.utcoffset() == early.replace(fold=1).utcoffset():
         return early, None
+    naive = early.replace(tzinfo=None)
     moved = early.astimezone(UTC).astimezone(zone)
     where = f"on {day_words(day)} in {zone}"
     if moved.replace(tzinfo=None) != naive:
@@ -97,3 +101,6 @@ def day_words(day: date) -> str:
 
 def moment_words(moment: datetime) -> str:
     return f"{day_words(moment.date())} {clock_words(moment.hour * 60 + moment.minute)}"
+
+
+CACHED = (localise,)  # see commands.when.clear_caches
