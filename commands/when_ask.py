@@ -28,8 +28,8 @@ __all__ = [
 
 Reading = tuple[str, tuple[Edit, ...]]  # (how it reads, the edits that say only that)
 _VAGUE = re.compile(
-    r"^(?:(?:next|this|coming)\s+(?:week|weekend|month|year|quarter)|later|soon|sometime"
-    r"|someday|anytime|whenever|(?:early|late|end\s+of)\s+.*)$",
+    r"\b(?:(?:next|this|coming)\s+(?:week|weekend|month|year|quarter)|later|soon|sometime"
+    r"|someday|anytime|whenever|(?:early|late|end\s+of)\s+\w+)\b",
     re.IGNORECASE,
 )
 _SLOTS = ("repeat", "day", "time", "length", "offset", "zone")
@@ -77,14 +77,14 @@ def ask_about_words(parts: Parts) -> UnsureTime:
     runs = parts.unexplained
     quoted = " and ".join(f"“{run}”" for run in runs)
     examples = (_example(parts), _example(parts, second=True))
-    vague = next((run for run in runs if _VAGUE.match(run)), None)
+    vague = next((run for run in runs if _VAGUE.search(run)), None)
     read = understood(parts)
     if vague and parts.day is None:
         message = (
             f"“{vague}” is not a day I can book. Name the day and time, "
-            f"e.g. “next tue 3pm {_topic(parts)}”."
+            f"e.g. “thursday next week 3pm {_topic(parts)}”."
         )
-        examples = (f"next tue 3pm {_topic(parts)}", f"Dec 8 3pm {_topic(parts)}")
+        examples = (f"thursday next week 3pm {_topic(parts)}", f"tue 3pm {_topic(parts)}")
     elif read:
         message = f"I understood “{read}” but not {quoted}. Say it like `{examples[0]}`."
         if _may_be_title(parts):

@@ -4,8 +4,10 @@ Rules (see docs/WHEN.md):
 
 - relative words ("tomorrow", "in 3 days") count from the user's own today;
   weekday names, dates and holidays are labels in the text's zone;
-- "tue" and "next tue" are the first Tuesday after today; "this tue" lets today
-  count; "thu next week" is the Thursday of next week (weeks start on Monday);
+- "tue" and "next tue" are the first Tuesday after today ("next tue" while that
+  Tuesday is this week is a question, asked in :mod:`commands.when_resolve`);
+  "this tue" lets today count; "thu next week" is the Thursday of next week
+  (weeks start on Monday);
 - a date, day of the month, "second Monday of November" or holiday without a
   year is its next occurrence, today included; with "this month" it is this
   month's, even if that has passed (the caller then says so);

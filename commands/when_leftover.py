@@ -6,7 +6,7 @@ left beside "tomorrow 10:00", "the 4th" beside "at 2pm". Booking then would be
 booking a time the user did not say, so :mod:`commands.when` asks instead.
 
 Why context and not a word list: "next", "to", "one", "May" and "2" are ordinary
-words in "Next steps", "Talk to Priya", "One-pager", "May release", "Sprint 2".
+words in "Next steps", "Talk to Priya", "One thing", "May release", "Sprint 2".
 Each leftover token gets a class (a table below), and a handful of rules decide
 from its neighbours whether it is explained:
 
@@ -46,15 +46,15 @@ __all__ = ["Leftover", "is_connector", "is_label_word", "leftover"]
 
 # token classes
 MASK, NUM, NUMW, ORD, ORDW, SHAPE, CLOCKY, STRONG, NAME = range(9)
-FWD, DANGLE, SOFT, BACK, UNIT, GLUE, PLAIN, ZONEISH, TIME, HOLIDAY = range(9, 19)
+FWD, DANGLE, SOFT, BACK, UNIT, GLUE, PLAIN, ZONEISH, TIME, HOLIDAY, VAGUE = range(9, 20)
 END = -1  # beyond either end of the text
 
 _STRONG_WORDS = {
     "noon", "midnight", "midday", "tonight", "today", "tomorrow", "tmrw", "tmr", "tomorow",
     "tommorow", "tommorrow", "yesterday", "overmorrow", "o'clock", "oclock", "o’clock",
     "fortnight", "fortnights", "ago", "eod", "cob", "eow", "eom", "asap", "noonish",
-    "weekend", "weekends", "midweek", "soon", "sometime", "someday", "anytime", "whenever",
-    "daily", "weekly", "monthly", "fortnightly", "biweekly", "weekdays",
+    "weekend", "weekends", "midweek", "daily", "weekly", "monthly", "fortnightly", "biweekly",
+    "weekdays",
     "january", "february", "april", "july", "september", "october", "november", "december",
     "feb", "apr", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
 }  # fmt: skip
@@ -74,7 +74,9 @@ _FWD = {
     "half", "quarter", "early", "late", "mid", "end", "start", "beginning", "between",
 }  # fmt: skip
 _DANGLE = {"at", "@", "on", "from", "in"}
-_SOFT = {"about", "around", "approximately", "approx", "roughly", "circa", "~", "later", "ish"}
+_SOFT = {"about", "around", "approximately", "approx", "roughly", "circa", "~", "ish"}
+# Vague on their own ("Budget soon"), harmless beside a time ("3pm Stopping soon").
+_VAGUE_WORDS = {"later", "soon", "sometime", "someday", "anytime", "whenever"}
 _AMPM = {"am", "pm", "a.m", "p.m", "a.m.", "p.m.", "h", "hrs", "hr"}
 _UNITS = {
     "hour", "hours", "minute", "minutes", "min", "mins", "day", "days", "week", "weeks",
@@ -84,7 +86,7 @@ _UNITS = {
 }  # fmt: skip
 _GLUE = {"the", "of", "a", "an", "and", "or", "-", "–", "—", "&", "/", "|", ",", ":", "+"}
 _NUMBER_WORDS = (set(NUMBER_WORDS) | set(HOUR_WORDS) | set(MINUTE_WORDS)) - {"a", "an"}
-_NUMBER_WORDS |= {"several", "dozen", "oh"}
+_NUMBER_WORDS |= {"several", "dozen", "oh", "some"}
 _NUMBER_WORDS = {w for w in _NUMBER_WORDS if " " not in w}
 _ORDINAL_WORDS = {w for w in ORDINAL_WORDS if " " not in w}
 
@@ -148,9 +150,8 @@ def _digit_kind(low: str) -> int:
 _WORD_CLASSES = (
     (_NAME_WORDS, NAME), (_FWD, FWD), (_DANGLE, DANGLE), (_SOFT, SOFT), (_AMPM, BACK),
     (_UNITS, UNIT), (_GLUE, GLUE), (_NUMBER_WORDS, NUMW), (_ORDINAL_WORDS, ORDW),
-    ({"time"}, TIME), (_HOLIDAY_WORDS, HOLIDAY),
+    ({"time"}, TIME), (_HOLIDAY_WORDS, HOLIDAY), (_VAGUE_WORDS, VAGUE),
 )  # fmt: skip
-_COUNTS = (NUM, NUMW, ORD, ORDW, SHAPE, CLOCKY)
 
 
 def is_connector(word: str) -> bool:
@@ -215,7 +216,7 @@ def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, 
     if _plain_words(masked):
         return _topic(masked, text), (), ""  # "Budget review": nothing to decide
     left = Leftover(masked, text, has_day=has_day)
-    if not _QUIET.issuperset(left.kinds):  # "Budget review": nothing to decide
+    if not _QUIET.issuperset(left.kinds):
         _decide(left)
     words = set(left.lows)
     if not words.isdisjoint(_PHRASE_STARTS):
@@ -290,17 +291,19 @@ def _number(left: Leftover, i: int) -> str | None:
 
 
 def _counting(left: Leftover, i: int) -> str | None:
-    """ "two teams", "first draft", "2nd round": a count, unless a time is near."""
-    prev = left.kind(i - 1)
-    the_date = left.kinds[i] in (ORD, ORDW) and left.low(i - 1) == "the"
-    if left.kind(i + 1) != PLAIN or prev in (FWD, DANGLE, NUM, NUMW) or left.timeish(i - 1):
-        if the_date:
-            left.bad.add(i - 1)
-        return "bad"
-    if the_date and left.kinds[i] == ORD:
+    """ "two teams", "first draft", "2nd round": a count, unless a time is near.
+    Right after a time only a word that cannot be minutes counts ("3pm Two
+    replicas", "4pm Second"; "at 3 thirty Budget" is a question)."""
+    prev, nxt, kind = left.kind(i - 1), left.kind(i + 1), left.kinds[i]
+    after_time = left.timeish(i - 1)
+    if left.low(i - 1) == "the" and kind in (ORD, ORDW) and (kind == ORD or nxt != PLAIN):
         left.bad.add(i - 1)
-        return "bad"  # "the 4th floor": perhaps a date
-    return None
+        return "bad"  # "the 4th floor", "the fourth": perhaps a date
+    if prev in (FWD, DANGLE, NUM, NUMW) or (after_time and left.low(i) in MINUTE_WORDS):
+        return "bad"
+    if nxt == PLAIN or (after_time and kind == ORDW and nxt == END):
+        return None
+    return "bad"
 
 
 def _name(left: Leftover, i: int) -> str | None:
@@ -314,13 +317,20 @@ def _name(left: Leftover, i: int) -> str | None:
 def _connector(left: Leftover, i: int) -> str | None:
     """ "before 3pm", "by Friday", "next quarter", "3pm to": attached to a time."""
     after = left.near(i, 1)
-    if left.kind(after) in (END, UNIT, NAME) or left.timeish(after):
+    if left.kind(after) in (UNIT, NAME) or left.timeish(after):
         return "bad"
+    if left.kind(after) == END and _hangs_off_a_time(left, i):
+        return "bad"  # "3pm to", "noon after", "quarter every"
     if left.low(i) in _PERIOD_WORDS and left.low(after) in ("quarter", "half"):
         return "bad"
     if left.low(i) in ("quarter", "half") and left.low(after) in _CLOCK_LINKS:
         return "bad"  # "quarter to something": a clock we could not read
     return None
+
+
+def _hangs_off_a_time(left: Leftover, i: int) -> bool:
+    before = left.near(i, -1)
+    return left.timeish(before) or left.kind(before) in (FWD, SOFT, DANGLE)
 
 
 def _dangling(left: Leftover, i: int) -> str | None:
@@ -333,12 +343,21 @@ def _dangling(left: Leftover, i: int) -> str | None:
 
 def _soft(left: Leftover, i: int) -> str | None:
     """ "around 3pm", "3pm ish": softeners are dropped; "later" alone is vague."""
-    after = left.near(i, 1)
+    after, low = left.near(i, 1), left.low(i)
     if left.kind(after) == MASK or (left.kind(after) == END and left.timeish(left.near(i, -1))):
         return "drop"
-    if left.low(i) == "ish" and left.kind(i - 1) == MASK:
+    if low == "ish" and left.kind(i - 1) == MASK:
         return "drop"
-    if after in left.bad or (left.low(i) == "later" and left.kind(after) != PLAIN):
+    return "bad" if after in left.bad else None
+
+
+def _vague(left: Leftover, i: int) -> str | None:
+    """ "later today" is today; "Budget soon" (no time at all) is vague; beside a
+    time that was understood, "Later" is a title word ("tomorrow 3pm Later")."""
+    after = left.near(i, 1)
+    if left.kind(after) == MASK:
+        return "drop"
+    if after in left.bad or MASK not in left.kinds:
         return "bad"
     return None
 
@@ -397,7 +416,7 @@ _RULES = {
     STRONG: _always, CLOCKY: _always, NUM: _number, SHAPE: _number, NUMW: _counting,
     ORD: _counting, ORDW: _counting, NAME: _name, FWD: _connector, DANGLE: _dangling,
     SOFT: _soft, BACK: _back, UNIT: _unit, ZONEISH: _zoneish, TIME: _time_word,
-    HOLIDAY: _holiday,
+    HOLIDAY: _holiday, VAGUE: _vague,
 }  # fmt: skip
 
 

@@ -31,6 +31,7 @@ from commands.when_words import DAYPART_HINT, DAYPART_HOURS
 from commands.when_zones import clock_words, day_words, localise, moment_words, source_zone
 
 __all__ = ["resolve"]
+Question = tuple[str, tuple[Reading, ...]]  # what was said, and its readings
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -173,7 +174,7 @@ class _Resolution:
             or (said_day is not None and said_day.next)
         ):
             return  # the common case: nothing could have two readings
-        questions = [(a.said, tuple(zip(a.readings, a.choices, strict=True)))
+        questions: list[Question] = [(a.said, tuple(zip(a.readings, a.choices, strict=True)))
                      for a in self.parts.ambiguities]  # fmt: skip
         clock = self._clock_question(day, readings)
         if clock:
@@ -184,7 +185,7 @@ class _Resolution:
         if questions:
             raise ask_to_choose(self.parts, questions)
 
-    def _clock_question(self, day: date | None, readings: tuple[int, ...]):
+    def _clock_question(self, day: date | None, readings: tuple[int, ...]) -> Question | None:
         """7 or 8 without am/pm or a daypart, unless "today" leaves only one ahead."""
         parts, clock = self.parts, self.parts.time
         if clock is None or parts.daypart or not clock.two_readings or parts.ambiguities:
@@ -209,7 +210,7 @@ class _Resolution:
             return True
         return all(localise(self.zone, day, r)[0] >= self.now for r in readings)
 
-    def _weekday_question(self, day: date | None):
+    def _weekday_question(self, day: date | None) -> Question | None:
         """ "next fri" on a Monday: this week's Friday, or next week's?"""
         said_day = self.parts.day
         if day is None or said_day is None or said_day.kind != "weekday" or not said_day.next:
