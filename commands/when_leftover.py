@@ -283,6 +283,8 @@ def _number(left: Leftover, i: int) -> str | None:
     prev, nxt = left.kind(i - 1), left.kind(i + 1)
     if nxt in (UNIT, BACK) or (nxt == FWD and left.low(i + 1) in _CLOCK_LINKS):
         return "bad"
+    if left.low(i + 1) == "ish":
+        return "bad"  # "8 ish"
     if _CLOCK_SHAPED.fullmatch(left.low(i)):
         return "bad"  # "Budget 9.45": a clock is never a label ("Approve 19.99" is)
     if prev == PLAIN or (i == 0 and nxt == PLAIN and not _HOUR.fullmatch(left.low(i))):
@@ -348,7 +350,7 @@ def _soft(left: Leftover, i: int) -> str | None:
         return "drop"
     if low == "ish" and left.kind(i - 1) == MASK:
         return "drop"
-    return "bad" if after in left.bad else None
+    return "bad" if after in left.bad or (low == "ish" and i - 1 in left.bad) else None
 
 
 def _vague(left: Leftover, i: int) -> str | None:

@@ -188,7 +188,7 @@ def duration_for(m: re.Match[str], parts: Parts) -> bool:
     return duration.handler(m, parts)
 
 
-@scan_pass(rf"{B}(?P<d>{DURATION_BARE})(?:\s+long{E})?", needs=_AMOUNT_WORDS)
+@scan_pass(rf"{B}(?P<d>{DURATION_BARE})(?:\s+long{E})?", needs=_AMOUNT_WORDS, unless="length")
 def duration(m: re.Match[str], parts: Parts) -> bool:
     """ "90 minutes", "2h", "45-minute", "half an hour" without "for"."""
     months, minutes, _ = measure(m["d"])
