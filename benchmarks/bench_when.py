@@ -271,7 +271,11 @@ def report(results: list[Result]) -> dict[str, bool]:
             f"{r.name:<14}{r.accuracy:>9.1%}{r.misreads:>9.1%}{asked:>8}{r.unanswered:>10.1%}"
             f"{r.guessed:>9.1%}{r.mean:>10.1f}{r.p99:>10.1f}"
         )
-    print(f"parse_when asked on {mine.questions_asked:.1%} of the questions")
+    asked = sum(answer == ASKED for answer in mine.answers)
+    print(
+        f"parse_when asked on {mine.questions_asked:.1%} of the questions; question rate "
+        f"over the whole table {asked}/{len(INPUTS)} = {asked / len(INPUTS):.1%}"
+    )
     for peer in results[1:]:
         print(f"parse_when is {peer.mean / mine.mean:.1f}x faster than {peer.name} (mean)")
     targets = {
