@@ -20,7 +20,7 @@ def test_list_shows_upcoming_meetings_soonest_first_with_marks_and_buttons(app, 
                                                                               zoom_client):
     zoom.add_user(HOST, settings={"in_meeting": {"who_can_share_screen": "host",
                                                  "file_transfer": False}})
-    later = scheduled(app, host, "in 3 days 10am for 30m Later one")
+    later = scheduled(app, host, "in 3 days 10am for 30m Retro")
     sooner = made_in_zoom(zoom_client, days=1, settings={"waiting_room": False})
     weekly = made_in_zoom(zoom_client, recurring=True, days=2)
     past = made_in_zoom(zoom_client, days=-3)
