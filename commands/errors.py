@@ -28,12 +28,18 @@ from __future__ import annotations
 
 
 class UserError(Exception):
-    """An error the user caused or can act on; its message is shown verbatim."""
+    """An error the user caused or can act on; its message is shown verbatim.
 
-    def __init__(self, message: str, *, examples: tuple[str, ...] = ()) -> None:
+    ``examples``: commands that work, typed. ``choices``: when the request had two or
+    more real readings, the whole command rewritten once per reading: the front ends
+    offer each as a button that runs it (the terminal shows them to type)."""
+
+    def __init__(self, message: str, *, examples: tuple[str, ...] = (),
+                 choices: tuple[str, ...] = ()) -> None:
         super().__init__(message)
         self.message = message
         self.examples = examples
+        self.choices = choices
 
     def __str__(self) -> str:
         return self.message

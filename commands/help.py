@@ -19,7 +19,7 @@ EXAMPLES = ("help",)
 
 SCHEDULE_EXAMPLES = (
     "tomorrow 3pm for 45m Budget review",
-    "next tue 10:30 for 1h Design sync",
+    "tue 10:30 for 1h Design sync",
     "every weekday 9am for 15m Standup",
     "Dec 5 14:00 CET for 90 minutes Partner call",
 )

@@ -61,7 +61,7 @@ from commands.when import DEFAULT_DURATION, When, WhenError, parse_when
 USAGE = "move <meeting ID> to <when>"
 SUMMARY = ("Move a meeting to a new time; same ID, link and passcode (its host, an "
            "alternative host or an admin).")
-EXAMPLES = ("move 123 4567 8901 to tomorrow 4pm", "move 123 4567 8901 to next tue 10:30 for 1h")
+EXAMPLES = ("move 123 4567 8901 to tomorrow 4pm", "move 123 4567 8901 to tue 10:30 for 1h")
 
 _TO = re.compile(r"(?:^|\s)to(?:\s+|$)", re.IGNORECASE)
 # A duration said in the new time ("for 45m", "3pm to 4pm"); otherwise the meeting keeps
@@ -105,7 +105,8 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
             raise UserError("Say which meeting, then “to” and the new time.",
                             examples=EXAMPLES) from None
         raise
-    when = _when(ctx, who, target.meeting_id, said) if said else None
+    when = _when(ctx, who, target.meeting_id, said, prefix=f"move {ref.strip()} to ") \
+        if said else None
     meeting = authorised_meeting(ctx, who, target.meeting_id, verb="move")
     mid = format_meeting_id(target.meeting_id)
     if meeting.get("status") == "started":
@@ -127,16 +128,19 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
     return move_meeting(ctx, who, meeting, when, said)
 
 
-def _when(ctx: Context, who: Requester, meeting_id: int, said: str) -> When:
-    """The new time, read as a schedule reads it; its errors, with move's examples."""
-    examples = (f"move {meeting_id} to tomorrow 4pm", f"move {meeting_id} to next tue 10:30")
+def _when(ctx: Context, who: Requester, meeting_id: int, said: str, *, prefix: str) -> When:
+    """The new time, read as a schedule reads it; its errors, with move's examples, and
+    its choices (two readings of the time) as whole ``move`` commands (``prefix``)."""
+    examples = (f"move {meeting_id} to tomorrow 4pm", f"move {meeting_id} to tue 10:30")
     try:
         when = parse_when(said, ctx.now(), who.tz, day_first=ctx.day_first)
     except WhenError as exc:
         ctx.store.add_event(Event("parse_failure", ctx.now(), who.user, who.platform,
                                   outcome="error", data={"phrase": said[:120],
                                                          "command": "move"}))
-        raise WhenError(exc.message, examples=examples) from None  # not NoTimeFound: no help
+        choices = tuple(prefix + choice for choice in exc.choices)
+        raise WhenError(exc.message, examples=choices or examples,  # not NoTimeFound: no help
+                        choices=choices) from None
     if when.recurrence:
         raise UserError("A move changes when a meeting is, not how it repeats. Give one new "
                         "time (a recurring meeting then asks: one occurrence or the series).",
@@ -200,7 +204,7 @@ def ask_when(ctx: Context, who: Requester, meeting: Mapping[str, Any], target: T
     return Reply(
         title=f"When to? {topic(meeting)}",
         text=(f"Type the new time the way you schedule one: `{typed} to tomorrow 4pm`, "
-              f"`{typed} to next tue 10:30 for 1h`. The meeting keeps its ID, join link "
+              f"`{typed} to tue 10:30 for 1h`. The meeting keeps its ID, join link "
               "and passcode" + (f"; this moves {part}" if part else "") + "."
               + (" Or press a new time below." if actions else "")),
         facts=(Fact("Meeting ID", format_meeting_id(meeting_id)),

@@ -183,10 +183,13 @@ def unexpected_error(ref: str, *, sandbox: bool = False) -> Reply:
                        sandbox=sandbox)
 
 
+_SENTENCE_END = re.compile(r"(?<!\be\.g)(?<!\bi\.e)([.?!])\s+|\n")
+
+
 def _split_first_sentence(message: str) -> tuple[str, str]:
-    """``"Bad time. Use 3pm."`` → ``("Bad time.", "Use 3pm.")``; long heads stay whole."""
-    for end in (". ", "\n"):
-        head, sep, rest = message.partition(end)
-        if sep and len(head) <= 120:
-            return head + ("." if end == ". " else ""), rest.strip()
+    """``"Bad time. Use 3pm."`` → ``("Bad time.", "Use 3pm.")``; a question ends a
+    sentence too, "e.g." does not; long heads stay whole."""
+    end = _SENTENCE_END.search(message)
+    if end and end.start() <= 120:
+        return message[:end.start()] + (end.group(1) or ""), message[end.end():].strip()
     return message, ""

@@ -22,7 +22,7 @@ from commands import audit, calendar, cancel, end, fix, help, move, schedule, st
 from commands.context import Context, Requester
 from commands.errors import UserError
 from commands.records import Event
-from commands.reply import Reply, error_reply, unexpected_error
+from commands.reply import Action, Reply, error_reply, unexpected_error
 from commands.when import NoTimeFound
 
 log = logging.getLogger("securemeet.commands")
@@ -124,7 +124,9 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
         return _help_instead(ctx, who, rest, exc), "user_error"
     except UserError as exc:
         examples = exc.examples or (help.SCHEDULE_EXAMPLES[:2] if name == "schedule" else ())
-        return error_reply(exc.message, examples=examples, sandbox=ctx.sandbox), "user_error"
+        choices = tuple(Action(choice, choice, style="primary") for choice in exc.choices)
+        return error_reply(exc.message, examples=examples, choices=choices,
+                           sandbox=ctx.sandbox), "user_error"
     except Exception:
         ref = secrets.token_hex(4)
         log.exception("command %s failed (ref %s)", name, ref)

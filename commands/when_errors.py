@@ -23,8 +23,9 @@ __all__ = ["NoTimeFound", "UnsureTime", "WhenError"]
 class WhenError(UserError, ValueError):
     """The text does not name one clear, future meeting time."""
 
-    def __init__(self, message: str, *, examples: tuple[str, ...] = EXAMPLES) -> None:
-        super().__init__(message, examples=examples)
+    def __init__(self, message: str, *, examples: tuple[str, ...] = EXAMPLES,
+                 choices: tuple[str, ...] = ()) -> None:
+        super().__init__(message, examples=examples, choices=choices)
 
 
 class NoTimeFound(WhenError):
@@ -52,7 +53,6 @@ class UnsureTime(WhenError):
         choices: tuple[str, ...] = (),
         examples: tuple[str, ...] = EXAMPLES,
     ) -> None:
-        super().__init__(message, examples=choices or examples)
+        super().__init__(message, examples=choices or examples, choices=choices)
         self.understood = understood
         self.unexplained = unexplained
-        self.choices = choices

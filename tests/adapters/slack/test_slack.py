@@ -657,3 +657,22 @@ def test_a_reply_is_posted_only_to_slacks_own_hooks_hosts(server, slack, emulato
                 "http://127.0.0.1:8001/response/1", "javascript:alert(1)", "http://[::1"):
         assert not hook_allowed(bad, api), bad
     assert not hook_allowed("http://127.0.0.1:8000/response/1", "https://slack.com/api/")
+
+
+def test_a_time_with_two_readings_asks_with_a_button_for_each(server, slack, emulator):
+    """Issue 14: "7" with no am/pm is two real times. Nothing is booked; each reading is a
+    button that runs the whole command, unambiguous; pressing one books that time."""
+    before = len(emulator.meetings)
+    asked = reply_to(server, slack, "tomorrow at 7 Choose me")
+    buttons = [e for b in asked["blocks"] if b["type"] == "actions" for e in b["elements"]]
+    assert [b["value"] for b in buttons] == ["tomorrow at 7am Choose me",
+                                             "tomorrow at 7pm Choose me"]
+    assert len(emulator.meetings) == before
+    pressed = buttons[1]
+    url = slack.response_url("choice")
+    body = action_body(user_id=HOST, action_id=pressed["action_id"], value=pressed["value"],
+                       response_url=url)
+    assert post(server, body).status_code == 200
+    (booked,) = slack.wait_for_response(url, timeout=20)
+    assert "Choose me" in text_of(booked) and "19:00" in text_of(booked)
+    assert len(emulator.meetings) == before + 1

@@ -180,7 +180,7 @@ def test_a_time_in_a_1to1_chat_schedules_and_answers_with_the_whole_card(bot):
 def test_the_user_is_looked_up_once_then_cached_with_email_and_time_zone(bot):
     bot.say(SCHEDULE)
     bot.card(personal_id(ASHA))
-    bot.say("next tue 10:30 for 1h Design sync")
+    bot.say("tue 10:30 for 1h Design sync")
     bot.card(personal_id(ASHA), count=2)
     assert len(bot.fake.requests("GET", "/members/")) == 1
     person = bot.services.store.get_person(f"teams:{ASHA.aad}")
@@ -313,7 +313,7 @@ def test_a_passcode_asked_for_in_a_channel_is_answered_privately(bot, where, con
 def test_the_1to1_chat_is_opened_once_and_then_remembered(bot):
     bot.say(SCHEDULE, where="channel", mention=True)
     bot.card(personal_id(ASHA))
-    bot.say("next tue 10:30 Design sync", where="channel", mention=True)
+    bot.say("tue 10:30 Design sync", where="channel", mention=True)
     bot.card(personal_id(ASHA), count=2)
     assert len(bot.fake.opened()) == 1
     refs = bot.services.store.teams_conversations(f"teams:{ASHA.aad}")
