@@ -178,6 +178,10 @@ class ZoomClient:
 
     # --- operations --------------------------------------------------------------
 
+    def warm(self) -> None:
+        """Fetch the access token now (a server's start-up), not on the first request."""
+        self._tokens.get()
+
     def check_token(self) -> str:
         """Fetch a fresh token (for ``securemeet doctor``); returns the granted scopes."""
         return self._tokens.get(force=True).scope or "(Zoom listed no scopes)"
