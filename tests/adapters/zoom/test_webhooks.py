@@ -672,9 +672,6 @@ def test_a_host_who_scheduled_from_teams_is_nudged_in_their_teams_chat(tmp_path,
     from bot import teams
     from tests.fakes.teams import ASHA, FakeTeams, activity, personal_id
 
-    for name in ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL",
-                 "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"):
-        monkeypatch.delenv(name, raising=False)  # the Teams SDK reads these
     config = Config(db_path=str(tmp_path / "teams.db"), teams_allow_unauthenticated=True,
                     zoom_webhook_secret=SECRET, timer_poll_seconds=0.1)
     services = bootstrap(config, zoom=zoom_client)
