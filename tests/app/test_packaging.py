@@ -14,6 +14,7 @@ import re
 import shlex
 from dataclasses import fields
 
+import pytest
 import yaml
 
 from bot.config import ENV, Config
@@ -26,6 +27,7 @@ SERVICES = COMPOSE["services"]
 CADDYFILE = (ROOT / "deploy" / "Caddyfile").read_text(encoding="utf-8")
 ENV_EXAMPLE = (ROOT / ".env.example").read_text(encoding="utf-8")
 DEPLOY_DOC = (ROOT / "docs" / "DEPLOY.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 SETTINGS = {var for var, _ in ENV.values()}
 SECRETS = {ENV[f.name][0] for f in fields(Config) if not f.repr and f.name in ENV}
@@ -204,6 +206,14 @@ def test_the_example_env_holds_no_secret():
     assert values["SECUREMEET_DB"].startswith("postgresql://")
     assert "SECUREMEET_SECRET_KEY" in values and "SECUREMEET_METRICS_TOKEN" in values
     assert ".env" in (ROOT / ".gitignore").read_text(encoding="utf-8").splitlines()
+
+
+@pytest.mark.parametrize("step", ["cp .env.example .env", "docker compose up -d",
+                                  "/slack/events", "/api/messages", "/zoom/webhook"])
+def test_the_readme_says_how_to_run_it(step):
+    section = README.split("## Run it for your organisation", 1)
+    assert len(section) == 2, "README.md lacks the section 'Run it for your organisation'"
+    assert step in section[1].split("\n## ", 1)[0]
 
 
 def test_the_parsers_read_what_they_must():
