@@ -194,7 +194,8 @@ def test_every_variable_is_a_setting_or_a_documented_postgres_or_proxy_one():
 def test_the_example_env_names_every_production_setting():
     missing = SETTINGS - NOT_IN_PRODUCTION - set(example_variables())
     assert not missing, (f".env.example lacks {sorted(missing)}: add each (commented out "
-                         "with its default if optional) and say what it is for")
+                         "with its default if optional) and say what it is for, or, if it "
+                         "has no place in production, add it to NOT_IN_PRODUCTION here")
     assert not NOT_IN_PRODUCTION & set(example_variables())
 
 
