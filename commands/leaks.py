@@ -113,6 +113,14 @@ def inspect_link(ctx: Context, link: JoinLink, poster: Requester | None, place: 
     return Report(link, preview, warning, notices)
 
 
+def verdict_line(preview: Reply) -> str:
+    """The preview in one line (a Teams thumbnail): when, and the verdict."""
+    facts = {f.label: f.value for f in preview.facts}
+    parts = [facts.get("When", ""), facts.get("Security", "")]
+    line = " · ".join(p for p in parts if p)
+    return ("⚠️ passcode in link · " + line) if preview.text else line
+
+
 def rotate_action(meeting_id: int) -> Action:
     return Action("Rotate passcode", f"fix {meeting_id} passcode confirm", style="danger",
                   confirm="Give the meeting a new passcode? The old one and links that carry "
