@@ -22,14 +22,15 @@ is pure text and records:
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import timedelta
 from typing import Any
 
 from commands import timefmt
-from commands.context import Requester
+from commands.context import Context, Requester
 from commands.meeting_ref import format_meeting_id
-from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.reply import Action, CheckItem, Fact, Notice, Reply, Status
 
 SHARE_ID = "share-privately"  # the checklist item the invitations settle
 
@@ -238,3 +239,17 @@ def invitation(*, sandbox: bool, who: Requester, meeting: dict[str, Any], start:
         notes=("Sent privately by SecureMeet. You will wait in the waiting room until "
                "the host lets you in.",),
         private=True, sandbox=sandbox)
+
+
+def tell(ctx: Context, who: Requester, meeting_id: int, *, title: str,
+         text: Callable[[str], str], calendar: bool = False) -> tuple[Notice, ...]:
+    """A note to each person SecureMeet sent this meeting's invitation to (a move, a
+    cancel), in their own zone (``text(tz)``), into their direct message. No passcode
+    and no join link in it: they have them. Not to ``who``, who did it."""
+    actions = (Action("Add to calendar", f"calendar {meeting_id}"),) if calendar else ()
+    return tuple(
+        Notice(to=inv.user, name=inv.name, reply=Reply(
+            title=title, text=text(inv.tz or who.tz),
+            facts=(Fact("Meeting ID", format_meeting_id(meeting_id)),), actions=actions,
+            private=True, sandbox=ctx.sandbox))
+        for inv in ctx.store.invitations(meeting_id) if inv.user != who.user)

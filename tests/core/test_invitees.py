@@ -172,3 +172,22 @@ def test_undelivered_invitations_make_sharing_a_duty_again(app, zoom):
     assert share.status is Status.TODO and "Ravi" in share.detail
     assert "Could not deliver the invitation to Ravi" in after.notes[0]
     assert reply.undelivered(()) is reply
+
+
+def test_a_move_or_cancel_tells_the_invitees_privately_in_their_zone(app, zoom):
+    reply = router.dispatch(app.ctx, host, "tomorrow 3pm for 30m Plans with <@URAVI|ravi> "
+                            "<@UMEERA|meera>", invitees=looked_up())
+    meeting_id = int(next(f.value for f in reply.facts if f.label == "Meeting ID")
+                     .replace(" ", ""))
+    moved = router.dispatch(app.ctx, host, f"move {meeting_id} to tomorrow 5pm")
+    assert "the 2 people SecureMeet invited were told, privately" in moved.text
+    told = {n.to: n for n in moved.notices}
+    assert set(told) == {"slack:T1:URAVI", "slack:T1:UMEERA"}
+    ravi = told["slack:T1:URAVI"].reply
+    assert "IST" in ravi.text and "CET" in told["slack:T1:UMEERA"].reply.text
+    assert not ravi.has_secret and "pwd=" not in ravi.plain_text()
+    assert [a.command for a in ravi.actions] == [f"calendar {meeting_id}"]
+    cancelled = router.dispatch(app.ctx, host, f"cancel {meeting_id} confirm")
+    assert "were told, privately" in cancelled.text
+    assert {n.to for n in cancelled.notices} == {"slack:T1:URAVI", "slack:T1:UMEERA"}
+    assert all("no longer works" in n.reply.text for n in cancelled.notices)
