@@ -191,3 +191,17 @@ def test_a_move_or_cancel_tells_the_invitees_privately_in_their_zone(app, zoom):
     assert "were told, privately" in cancelled.text
     assert {n.to for n in cancelled.notices} == {"slack:T1:URAVI", "slack:T1:UMEERA"}
     assert all("no longer works" in n.reply.text for n in cancelled.notices)
+
+
+def test_a_rotated_passcode_goes_to_the_invitees_privately(app, zoom):
+    reply = router.dispatch(app.ctx, host, "tomorrow 3pm for 30m Rekey with <@URAVI|ravi>",
+                            invitees=looked_up())
+    meeting_id = int(next(f.value for f in reply.facts if f.label == "Meeting ID")
+                     .replace(" ", ""))
+    rotated = router.dispatch(app.ctx, host, f"fix {meeting_id} passcode confirm")
+    new = zoom.meetings[meeting_id]["password"]
+    (told,) = [n for n in rotated.notices if n.private]
+    assert told.to == "slack:T1:URAVI" and told.name == "Ravi"
+    secret = {f.label: f for f in told.reply.facts}["New passcode"]
+    assert secret.secret and secret.value == new
+    assert "1 person SecureMeet invited get the new one privately" in rotated.text
