@@ -113,7 +113,7 @@ class SlackFront:
 
     # -- listeners: accept, acknowledge, answer in the background ------------------------
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        text = str(body.get("text") or "")
+        text = unescape_text(str(body.get("text") or ""))
         team, user_id = str(body.get("team_id") or ""), str(body.get("user_id") or "")
         if router.split(text)[0] == "help":  # pure: answered in the ack itself
             stub = Requester(user=user_key(team, user_id), platform="slack", email="")
@@ -224,6 +224,18 @@ class SlackConversation:
             await messenger.direct(self.user_id, reply)
         if self.refresh_home and not reply.error:
             await self.front.publish(self.team, self.user_id)
+
+
+_MARKUP = re.compile(r"(<[^<>]*>)")
+
+
+def unescape_text(text: str) -> str:
+    """A command as typed: Slack escapes ``&``, ``<`` and ``>`` in what the user wrote
+    and writes mentions as ``<@U…|name>`` (``should_escape``); the mentions are kept as
+    they are, the rest unescaped (``Q&amp;A`` → ``Q&A``)."""
+    parts = _MARKUP.split(text)
+    return "".join(part if i % 2 else part.replace("&lt;", "<").replace("&gt;", ">")
+                   .replace("&amp;", "&") for i, part in enumerate(parts))
 
 
 def invalid_request() -> Response:
