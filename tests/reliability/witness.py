@@ -176,10 +176,16 @@ def _hook_fake_slack(cls: Any) -> None:
                 private.append(text)
             elif call.method == "chat.postMessage" and one_to_one:
                 private.append(text)  # a direct message to one person: an invitation
+            elif call.method == "chat.unfurl":
+                # Keyed by the URLs as the user posted them (Slack's API): the previews
+                # SecureMeet attaches are what it shows, and they must hold no secret.
+                unfurls = call.data.get("unfurls") or {}
+                if isinstance(unfurls, str):
+                    unfurls = json.loads(unfurls)
+                public.append(json.dumps(list(unfurls.values())))
             elif call.method in ("response", "chat.postMessage", "chat.update",
                                  "chat.scheduleMessage", "views.publish", "upload",
-                                 "files.completeUploadExternal", "chat.postEphemeral",
-                                 "chat.unfurl"):
+                                 "files.completeUploadExternal", "chat.postEphemeral"):
                 public.append(text)
         return record(self, call)
 
