@@ -275,14 +275,17 @@ def serve(port: int | None, host: str, socket_mode: bool, threads: int | None) -
 @click.option("--url", default=None, metavar="https://HOST",
               help="The server's public base URL (Slack posts to URL/slack/events).")
 @click.option("--socket-mode", is_flag=True, help="A Socket Mode app: no request URLs.")
-def manifest(url: str | None, socket_mode: bool) -> None:
+@click.option("--link-domain", "link_domains", multiple=True, metavar="DOMAIN",
+              help="A host of your account's Zoom join links besides zoom.us/zoom.com "
+                   "(repeatable): the leak guard watches it too.")
+def manifest(url: str | None, socket_mode: bool, link_domains: tuple[str, ...]) -> None:
     """Print the Slack app manifest (YAML) to create the app from."""
     from bot.slack.manifest import PLACEHOLDER_URL, to_yaml
 
     if url is None and not socket_mode:
         url = PLACEHOLDER_URL
     try:
-        click.echo(to_yaml(url, socket_mode=socket_mode), nl=False)
+        click.echo(to_yaml(url, socket_mode=socket_mode, link_domains=link_domains), nl=False)
     except ValueError as exc:
         raise click.ClickException(str(exc)) from exc
 

@@ -11,9 +11,16 @@ and hands both over. From then on it is the same for everyone::
              has no second effect, whichever replica it reaches, and a crash after the
              acknowledgement leaves a row the sweep finds (bot/recovery.py)
     answer   in the background, once the burst of acknowledgements is out
-             (bot/ackfirst.py): resolve the requester (the platform's profile, cached),
-             dispatch the command on the blocking pool (commands/router.py), deliver
-             the reply, deliver its notices to others (the host), close the request
+             (bot/ackfirst.py): resolve the requester (the platform's profile, cached)
+             and the people a schedule invites (the conversation looks them up),
+             dispatch the command on the blocking pool (commands/router.py), send its
+             private notices (invitations, each into its person's 1:1 chat with the
+             bot), deliver the reply (saying which of those could not be delivered),
+             deliver its other notices (the host), close the request
+
+A platform *event* that is not a request (Slack's ``link_shared``) has no requester to
+answer and nothing for the sweep to apologise for: :meth:`FrontDoor.claim` takes its
+de-duplication key alone, and the front end does its work with :meth:`FrontDoor.spawn`.
 
 Unexpected errors become words in exactly one place, here (``reply.unexpected_error``,
 the wording the router uses too): logged with a reference, and the user is told the
@@ -34,9 +41,11 @@ from bot import charts, notify, tasks
 from bot.ackfirst import AckFirst
 from bot.pool import run_blocking
 from bot.services import Services
+from commands import invitees as inviting
 from commands import router
 from commands.context import Requester
 from commands.errors import UserError
+from commands.invitees import Invitee, Token
 from commands.records import OpenRequest
 from commands.reply import Notice, Reply, error_reply, unexpected_error
 
@@ -76,6 +85,13 @@ class Conversation(Protocol):
         """Answer there, privately when the reply holds a secret."""
         ...
 
+    async def invitees(self, tokens: tuple[Token, ...],
+                       who: Requester) -> tuple[Invitee, ...]:
+        """Look up the people a command names (mentions, emails) on this platform: who
+        each is and where an invitation reaches them, or why it cannot. Never raises:
+        a token it cannot look up is simply left out (the core names it)."""
+        ...
+
 
 class FrontDoor:
     def __init__(self, services: Services) -> None:
@@ -99,6 +115,14 @@ class FrontDoor:
             log.warning("ignored a %s request delivered again (%s)", inbound.platform,
                         inbound.command)
         return accepted
+
+    async def claim(self, key: str) -> bool:
+        """Claim a platform event's key (Slack's ``event_id``), with no request held open:
+        False when it was claimed before (a retry, another replica): do nothing."""
+        claimed = await run_blocking(self.services.store.claim, key, at=datetime.now(UTC))
+        if not claimed:
+            log.info("ignored an event delivered again")
+        return bool(claimed)
 
     def _accept(self, inbound: Inbound) -> bool:
         store, now = self.services.store, datetime.now(UTC)
@@ -131,9 +155,13 @@ class FrontDoor:
             reply, who = await self._reply(inbound, conversation)
             if reply.chart is not None:
                 reply = await run_blocking(charts.with_png, reply)
+            private = tuple(n for n in reply.notices if n.private) if who else ()
+            if private:  # before the reply, which says who could not be reached
+                reply = reply.undelivered(await self.send_private(private))
             await conversation.deliver(reply)
-            if reply.notices and who is not None:
-                await self.send_notices(reply.notices, prefer=inbound.platform)
+            public = tuple(n for n in reply.notices if not n.private)
+            if public and who is not None:
+                await self.send_notices(public, prefer=inbound.platform)
         except Exception:
             ref = secrets.token_hex(4)
             log.exception("%s %s request failed (ref %s)", inbound.platform,
@@ -157,7 +185,32 @@ class FrontDoor:
             except UserError as exc:
                 return error_reply(exc.message, examples=exc.examples,
                                    sandbox=self.sandbox), None
-        return await run_blocking(router.dispatch, self.services.ctx, who, inbound.text), who
+        invitees: tuple[Invitee, ...] = ()
+        tokens = inviting.find(inbound.text) if inbound.command == "schedule" else ()
+        if tokens:
+            invitees = await conversation.invitees(tokens, who)
+        return await run_blocking(router.dispatch, self.services.ctx, who, inbound.text,
+                                  invitees=invitees), who
+
+    async def send_private(self, notices: tuple[Notice, ...]) -> tuple[str, ...]:
+        """Each private notice, with its secrets, into its person's 1:1 chat with the
+        bot (the platform of their chat id) and nowhere else; the names of those that
+        could not be delivered. A delivered one's event is recorded."""
+        failed: list[str] = []
+        for notice in notices:
+            user = notice.to
+            platform = user.split(":", 1)[0] if ":" in user and "@" not in user else ""
+            delivered = bool(platform) and await notify.send(
+                self.services.messengers, user=user, platform=platform, reply=notice.reply,
+                private=True)
+            if not delivered:
+                failed.append(notice.name or "an invitee")
+            elif notice.record is not None:
+                try:
+                    await run_blocking(self.services.store.add_event, notice.record)
+                except Exception:  # the invitation went out: the count is what is lost
+                    log.warning("could not record a delivered invitation", exc_info=True)
+        return tuple(failed)
 
     async def send_notices(self, notices: tuple[Notice, ...], *, prefer: str) -> None:
         """Each notice privately to its person, on the platform they are known on (the

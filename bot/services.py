@@ -6,7 +6,8 @@ classes, so a front end cannot reach past them into a backend. It is built once 
 process by :func:`bot.bootstrap.bootstrap`; nothing else constructs clients.
 
 A :class:`Messenger` is a platform's outbound half: it sends a direct message to one of
-its users (live nudges, notices, the sweep's apologies) and can find a user by email.
+its users (live nudges, notices, the sweep's apologies; an invitation with its passcode,
+privately) and can find a user by email.
 One per configured platform, shared by that platform's front end and everything else.
 """
 
@@ -40,6 +41,13 @@ class Messenger(Protocol):
     async def notify(self, user: str, reply: Reply) -> None:
         """Send ``reply`` (its public form) to ``user`` directly, in a 1:1 chat. ``user``
         is the core's id (``slack:T1:U1``, ``teams:<aad>``). May raise on failure."""
+        ...
+
+    async def send_private(self, user: str, reply: Reply) -> None:
+        """Send the whole ``reply``, secrets included (an invitee's passcode), into
+        ``user``'s 1:1 chat with the bot, and nowhere else: raise rather than post it
+        anywhere another person could read it (a channel, a group chat), or when the
+        bot has no 1:1 chat with them."""
         ...
 
     async def user_for_email(self, email: str) -> str | None:

@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from commands import policy, timefmt
+from commands import links, policy, timefmt
 from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import UserError, ZoomNotFound
@@ -113,7 +113,7 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
     if not target:
         raise UserError("Which meeting? Give its ID or join link, or `mine` for all of "
                         "your upcoming meetings.", examples=EXAMPLES)
-    meeting_id = parse_meeting_id(target, command="audit")
+    meeting_id = parse_meeting_id(target, command="audit", hosts=ctx.store.join_hosts())
     meeting = authorised_meeting(ctx, who, meeting_id, verb="audit")
     result = inspect(ctx, meeting)
     record(ctx, who, result, trigger="command")
@@ -139,6 +139,14 @@ def authorised_meeting(ctx: Context, who: Requester, meeting_id: int, *,
     return meeting
 
 
+def learn_host(ctx: Context, join_url: str) -> None:
+    """Remember the host of a join link Zoom gave this account, when it is not one of
+    Zoom's own domains (the emulator's, a vanity host): such links are then recognised."""
+    host = links.learnable(join_url)
+    if host and host not in ctx.store.join_hosts():
+        ctx.store.learn_join_host(host, at=ctx.now())
+
+
 def host_of(meeting: Mapping[str, Any]) -> str:
     return str(meeting.get("host_email") or meeting.get("host_id") or "")
 
@@ -147,6 +155,7 @@ def inspect(ctx: Context, meeting: Mapping[str, Any], *, state: HostState | None
             own_passcode: bool | None = None) -> Audit:
     """Judge ``meeting`` as Zoom holds it, with what governs it from outside."""
     host = host_of(meeting)
+    learn_host(ctx, str(meeting.get("join_url") or ""))
     state = state or read_host(ctx, host)
     if own_passcode is None:
         own_passcode = _passcode_is_ours(ctx, int(meeting["id"]))

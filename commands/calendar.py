@@ -7,7 +7,8 @@ exactly the "don't post the link publicly" the advisory warns about. The host pa
 the passcode on separately.
 
 :func:`run` is the command shape (``USAGE``/``SUMMARY``/``EXAMPLES``/``run``): the
-host (or an admin) asks for a meeting's invitation and gets a ``Reply`` whose
+host (or an admin, or someone SecureMeet sent the invitation to) asks for a meeting's
+invitation and gets a ``Reply`` whose
 attachment is the ``.ics``; each front end delivers the attachment privately.
 """
 
@@ -37,7 +38,8 @@ _OCCURRENCES = 12  # what commands.schedule asks Zoom for
 def run(ctx: Context, who: Requester, text: str) -> Reply:
     meeting_id = parse_meeting_id(text, command="calendar")
     record = ctx.store.get_meeting(meeting_id)
-    if record is None or not may_manage(who, {"host_email": record.host_email}):
+    if record is None or not (may_manage(who, {"host_email": record.host_email})
+                              or invited(ctx, who, meeting_id)):
         raise refusal("add to a calendar")
     if record.start_time is None:  # cancelled with SecureMeet: no time left to add
         raise UserError(f"Meeting {format_meeting_id(meeting_id)} has no time any more (it "
@@ -58,6 +60,12 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
         attachments=((name, MIME, content.encode()),),
         sandbox=ctx.sandbox,
     )
+
+
+def invited(ctx: Context, who: Requester, meeting_id: int) -> bool:
+    """``who`` was sent this meeting's invitation by SecureMeet (their own button)."""
+    return any(i.user == who.user or (i.email and i.email == who.email.lower())
+               for i in ctx.store.invitations(meeting_id))
 
 
 def ics(record: MeetingRecord, *, now: datetime, recurrence: Mapping[str, Any] | None = None,

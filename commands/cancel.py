@@ -22,9 +22,11 @@ host gets a :class:`~commands.reply.Notice` when someone else cancelled it.
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from commands import invitees as inviting
 from commands.access import hosts_of, may_manage, refusal
 from commands.audit import start_of
 from commands.changes import (
@@ -268,6 +270,7 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
         next_start(meeting, ctx.now()) if meeting.get("type") == 8 else start_of(meeting))
     minutes = minutes_of(meeting, occurrence)
     notices = _notice(ctx, who, meeting, scope, start, minutes, ended)
+    invited = _tell_invitees(ctx, who, meeting, scope, start, minutes)
     ctx.store.add_event(Event(
         "cancel", ctx.now(), who.user, who.platform, meeting_id, "cancelled",
         {"scope": scope, "occurrence": occurrence_id or "",
@@ -276,7 +279,29 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
          "topic": topic(meeting)[:200], "host_told": bool(notices)}))
     if scope != "occurrence":
         update_record(ctx, meeting_id, start=None)
-    return _cancelled_reply(ctx, who, meeting, scope, start, minutes, ended, notices)
+    reply = _cancelled_reply(ctx, who, meeting, scope, start, minutes, ended, notices)
+    if invited:
+        reply = replace(reply, notices=reply.notices + invited, text=reply.text.replace(
+            "Tell your invitees it is off.", f"The {inviting.people(len(invited))} "
+            "SecureMeet invited were told, privately.").replace(
+            "Tell that day's invitees it is off.", f"The {inviting.people(len(invited))} "
+            "SecureMeet invited were told, privately."))
+    return reply
+
+
+def _tell_invitees(ctx: Context, who: Requester, meeting: Mapping[str, Any], scope: str,
+                   start: datetime | None, minutes: int) -> tuple[Notice, ...]:
+    by = who.name or who.email
+
+    def text(tz: str) -> str:
+        when = span(start, minutes, tz)
+        if scope == "occurrence":
+            return (f"{by} cancelled the occurrence on {when}. The rest of the series stays, "
+                    "with the same link and passcode.")
+        return f"{by} cancelled it ({when}). Its join link no longer works."
+
+    return inviting.tell(ctx, who, int(meeting["id"]),
+                         title=f"🗑 Cancelled: {topic(meeting)}", text=text)
 
 
 def _is_current(ctx: Context, meeting: Mapping[str, Any],

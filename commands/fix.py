@@ -11,8 +11,11 @@ A front end routes a press as the command ``fix <value>`` (colons or spaces).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
+from typing import Any
 
+from commands import invitees as inviting
 from commands import notices, passcode, policy
 from commands.audit import (
     Audit,
@@ -28,7 +31,7 @@ from commands.errors import NotAllowed, UserError
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
 from commands.meeting_view import HOST_FIX_CONFIRM, policy_note
 from commands.records import Event
-from commands.reply import Action, Fact, Reply, Status
+from commands.reply import Action, Fact, Notice, Reply, Status
 from commands.schedule import fresh_passcode
 
 USAGE = "fix <meeting ID> <rule> [confirm]"
@@ -120,13 +123,37 @@ def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
         todo = what_to_do(after, still, who)
         text = (f"SecureMeet asked Zoom to change it, but Zoom still reports: {still.reason}."
                 + (f" To do: {todo}." if todo else "") + " The meeting, audited again:\n")
+    invited: tuple[Notice, ...] = ()
     if code:
+        invited = _new_passcode_to_invitees(ctx, who, after.meeting, code)
         link = " (and the new join link, which carries it)" \
             if "pwd=" in str(after.meeting.get("join_url") or "") else ""
-        text = ("The old passcode no longer works: send the new one to your invitees "
-                f"privately{link}. " + text)
+        text = ((f"The old passcode no longer works. The {inviting.people(len(invited))} "
+                 "SecureMeet invited get the new one privately; anyone else needs it from "
+                 f"you, privately{link}. ") if invited else
+                ("The old passcode no longer works: send the new one to your invitees "
+                 f"privately{link}. ")) + text
     return replace(audit_reply(ctx, who, after, title=title, text=text + summary(after),
-                               facts=facts), notices=told)
+                               facts=facts), notices=told + invited)
+
+
+def _new_passcode_to_invitees(ctx: Context, who: Requester, meeting: Mapping[str, Any],
+                              code: str) -> tuple[Notice, ...]:
+    """The new passcode (and the link that carries it), privately, to each person
+    SecureMeet sent the meeting's invitation to: private notices, 1:1 chats only."""
+    meeting_id = int(meeting["id"])
+    topic = str(meeting.get("topic") or "Zoom meeting")
+    link = str(meeting.get("join_url") or "")
+    facts = (Fact("Meeting ID", format_meeting_id(meeting_id)),
+             Fact("New passcode", code, secret=True),
+             *((Fact("New join link", link, secret=True, url=link),) if link else ()))
+    return tuple(
+        Notice(to=inv.user, private=True, name=inv.name, reply=Reply(
+            title=f"🔑 New passcode: {topic}",
+            text=(f"{who.name or who.email} gave the meeting a new passcode: the old one and "
+                  "links that carry it no longer work. Keep this one to yourself."),
+            facts=facts, private=True, sandbox=ctx.sandbox))
+        for inv in ctx.store.invitations(meeting_id) if inv.user != who.user)
 
 
 def _what_changed(rule: policy.Rule, host_change: bool, code: str) -> str:

@@ -36,7 +36,10 @@ def run(ctx: Context, who: Requester, *, registry: Mapping[str, Described],
         intro: str = "") -> Reply:
     facts = [Fact("/securemeet <when> [for <duration>] [topic]",
                   "schedule a locked-down meeting, e.g. " + " · ".join(
-                      f"`{e}`" for e in SCHEDULE_EXAMPLES[:2]))]
+                      f"`{e}`" for e in SCHEDULE_EXAMPLES[:2])),
+             Fact("… with @someone or an email",
+                  "invite people: each gets the link and passcode in a direct message from "
+                  "SecureMeet, e.g. `tomorrow 3pm Design sync with @ravi @meera`")]
     for command in registry.values():
         facts.append(Fact(f"/securemeet {command.usage}", command.summary))
     rules = ", ".join(r.title.lower() for r in policy.rules_for(ctx.policy_level)

@@ -7,7 +7,9 @@ the rest back.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable
 
+from commands import links
 from commands.errors import UserError
 
 _LINK = re.compile(r"(?:https?://)?[\w.-]*zoom(?:gov)?\.(?:us|com)/(?:j|s|w|wc(?:/join)?)/(\d{9,12})",
@@ -15,8 +17,14 @@ _LINK = re.compile(r"(?:https?://)?[\w.-]*zoom(?:gov)?\.(?:us|com)/(?:j|s|w|wc(?
 _DIGITS = re.compile(r"^\d[\d\s-]{7,18}\d$")
 
 
-def parse_meeting_id(text: str, *, command: str = "audit") -> int:
+def parse_meeting_id(text: str, *, command: str = "audit", hosts: Iterable[str] = ()) -> int:
+    """The meeting ID in ``text``: an ID (spaces and dashes allowed), or a join link on
+    Zoom's domains or on one of ``hosts`` (hosts Zoom's API gave this account's join
+    links, :mod:`commands.links`)."""
     text = (text or "").strip().strip("<>")
+    found = links.find(text, hosts)
+    if found:
+        return found[0].meeting_id
     match = _LINK.search(text)
     if match:
         return int(match.group(1))

@@ -29,6 +29,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from commands import invitees as inviting
 from commands.audit import audit_reply, authorised_meeting, inspect, start_of
 from commands.changes import (
     NEXT,
@@ -372,13 +373,21 @@ def _done(ctx: Context, who: Requester, change: Change, after: Mapping[str, Any]
               f"{span(now_start, now_minutes, zone)}. The meeting ID, join link and passcode "
               "are unchanged."),
         facts=(Fact("Topic", topic(after)),))
+    by = who.name or who.email
+    invited = inviting.tell(
+        ctx, who, change.meeting_id, title=f"📅 Moved: {topic(after)}", calendar=True,
+        text=lambda tz: (f"{by} {what}: {part.lower()}{span(change.old, change.old_minutes, tz)}"
+                         f" → {span(now_start, now_minutes, tz)}. Same join link and passcode "
+                         "as in your invitation."))
     _record(ctx, who, change, after, now_start, now_minutes, told=bool(notices))
     recurring = after.get("type") == 8
     reply = audit_reply(
         ctx, who, result, title=f"📅 Moved: {topic(after)}", facts=facts, notes=notes,
-        text=(f"{part}{was} → {is_now}. Same meeting ID, join link and passcode: let your "
-              "invitees know the new time."
+        text=(f"{part}{was} → {is_now}. Same meeting ID, join link and passcode: "
+              + (f"the {inviting.people(len(invited))} SecureMeet invited were told, "
+                 "privately." if invited else "let your invitees know the new time.")
               + (f" {after.get('host_email')} was told." if notices else "")))
+    notices += invited
     actions = (*fix_actions(change.meeting_id, result.findings, who),
                move_action(change.meeting_id),
                cancel_action(change.meeting_id, recurring=recurring),

@@ -17,6 +17,7 @@ from commands.live import LiveState, TimelineEntry, Watch
 from commands.records import (
     NO_DATA,
     Event,
+    Invitation,
     MeetingId,
     MeetingRecord,
     OpenRequest,
@@ -164,6 +165,32 @@ class ConversationStore(Protocol):
         """Teams users (``teams:…``) whose cached profile has ``email``."""
         ...
 
+    def forget_teams_conversation(self, conversation_id: str) -> int:
+        """Drop every reference to a conversation (the app was uninstalled there); how
+        many were dropped."""
+        ...
+
+
+class ShareStore(Protocol):
+    """Sharing privately: the invitations SecureMeet sent, and the hosts of the join
+    links Zoom gives this account (so a link on a vanity or test host is recognised)."""
+
+    def save_invitations(self, invitations: Sequence[Invitation]) -> None:
+        """Record invitations sent (one per meeting and person; a second is a no-op)."""
+        ...
+
+    def invitations(self, meeting_id: MeetingId) -> list[Invitation]:
+        """The people a meeting's invitation was sent to, in the order they were."""
+        ...
+
+    def learn_join_host(self, host: str, *, at: datetime) -> None:
+        """Remember a host name seen in a ``join_url`` Zoom returned (lower case)."""
+        ...
+
+    def join_hosts(self) -> frozenset[str]:
+        """Every host name learned so far."""
+        ...
+
 
 class LiveStore(Protocol):
     """What live host duties (Zoom webhooks) need. A save is a compare-and-set on
@@ -275,8 +302,8 @@ class RateStore(Protocol):
 
 
 class Store(MeetingStore, EventStore, ClaimStore, RecoveryStore, PeopleStore,
-            ConversationStore, LiveStore, TimerStore, SweepStore, LeaseStore, SharedStore,
-            RateStore, Protocol):
+            ConversationStore, ShareStore, LiveStore, TimerStore, SweepStore, LeaseStore,
+            SharedStore, RateStore, Protocol):
     """Everything SecureMeet keeps: what every storage backend provides."""
 
     backend: str

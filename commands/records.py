@@ -124,3 +124,17 @@ class Timer:
     key: str
     due_at: datetime
     data: Mapping[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Invitation:
+    """Someone SecureMeet sent a meeting's invitation to, privately: who (their chat
+    id), their email, name and zone. Kept so that a move or a cancel reaches them too,
+    and so that they may add the meeting to their calendar. Never the passcode."""
+
+    meeting_id: MeetingId
+    user: str  # "slack:T1:U2", "teams:<aad>"
+    email: str = ""
+    name: str = ""
+    tz: str = ""
+    at: datetime | None = None

@@ -25,6 +25,8 @@ from dataclasses import dataclass, field, replace
 from datetime import date
 from enum import StrEnum
 
+from commands.records import Event
+
 
 class Status(StrEnum):
     """A checklist item's state. ``TODO`` is a host duty no API can do."""
@@ -92,12 +94,21 @@ class Chart:
 
 @dataclass(frozen=True)
 class Notice:
-    """A private message to another person about what the requester did (the host,
-    when an admin ended their meeting). ``to`` is an email or a chat user id.
-    Delivered best effort; never a secret in it."""
+    """A direct message to another person: the host, when an admin ended their meeting
+    (``to`` is an email or a chat user id); delivered best effort, its public copy only.
+
+    ``private``: a message meant for exactly this one person with its secrets (an
+    invitee's passcode). ``to`` must then be a chat user id; the front door sends it
+    before the requester's reply, through the platform's ``send_private`` (that
+    person's 1:1 chat with the bot, nowhere else), and tells the requester about any
+    that could not be delivered (:meth:`Reply.undelivered`, naming ``name``).
+    ``record``: an event to record once it was delivered (an invitation sent)."""
 
     to: str
     reply: Reply
+    private: bool = False
+    name: str = ""
+    record: Event | None = None
 
 
 @dataclass(frozen=True)
@@ -127,6 +138,21 @@ class Reply:
         return replace(self, title=strip_secret_query(self.title),
                        text=strip_secret_query(self.text), facts=facts, actions=actions,
                        notes=tuple(strip_secret_query(n) for n in self.notes), private=False)
+
+    def undelivered(self, names: tuple[str, ...]) -> Reply:
+        """This reply, once the private notices to ``names`` could not be delivered: a
+        note says so, and a "shared privately" checklist line is a duty again."""
+        if not names:
+            return self
+        who = ", ".join(names)
+        checklist = tuple(
+            replace(c, title="Share the link privately", status=Status.TODO,
+                    detail=f"SecureMeet could not deliver it to {who}: send them the link "
+                           "and passcode yourself, privately")
+            if c.rule_id == "share-privately" else c for c in self.checklist)
+        note = (f"⚠️ Could not deliver the invitation to {who}. Send them the link and "
+                "passcode yourself, privately.")
+        return replace(self, checklist=checklist, notes=(note, *self.notes))
 
     @property
     def has_secret(self) -> bool:

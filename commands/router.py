@@ -21,6 +21,7 @@ from types import ModuleType
 from commands import audit, calendar, cancel, end, fix, help, move, schedule, stats, upcoming
 from commands.context import Context, Requester
 from commands.errors import UserError
+from commands.invitees import Invitee
 from commands.records import Event
 from commands.reply import Action, Reply, error_reply, unexpected_error
 from commands.when import NoTimeFound
@@ -96,11 +97,14 @@ def split(text: str) -> tuple[str, str]:
     return "schedule", text
 
 
-def dispatch(ctx: Context, who: Requester, text: str) -> Reply:
-    """Run one command for ``who``. Never raises; never leaks internals."""
+def dispatch(ctx: Context, who: Requester, text: str, *,
+             invitees: tuple[Invitee, ...] = ()) -> Reply:
+    """Run one command for ``who``. Never raises; never leaks internals. ``invitees``:
+    the people a schedule names, as the front end looked them up
+    (:mod:`commands.invitees`)."""
     started = time.perf_counter()
     name = split(text)[0] if len(text or "") <= MAX_TEXT else "schedule"
-    reply, outcome = _dispatch(ctx, who, text)
+    reply, outcome = _dispatch(ctx, who, text, invitees)
     for observe in OBSERVERS:
         try:
             observe(name, outcome, time.perf_counter() - started)
@@ -109,7 +113,8 @@ def dispatch(ctx: Context, who: Requester, text: str) -> Reply:
     return reply
 
 
-def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
+def _dispatch(ctx: Context, who: Requester, text: str,
+              invitees: tuple[Invitee, ...] = ()) -> tuple[Reply, str]:
     if len(text or "") > MAX_TEXT:
         return error_reply(f"That's {len(text)} characters; SecureMeet takes at most "
                            f"{MAX_TEXT}. Put the details in the topic later.",
@@ -118,7 +123,7 @@ def _dispatch(ctx: Context, who: Requester, text: str) -> tuple[Reply, str]:
     name, rest = split(text)
     try:
         if name == "schedule":
-            return schedule.run(ctx, who, rest), "ok"
+            return schedule.run(ctx, who, rest, invitees=invitees), "ok"
         return COMMANDS[name].run(ctx, who, rest), "ok"
     except NoTimeFound as exc:  # unknown words, not a time: what SecureMeet understands
         return _help_instead(ctx, who, rest, exc), "user_error"

@@ -16,9 +16,11 @@ from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
-from commands import passcode, policy, timefmt
+from commands import invitees as inviting
+from commands import links, passcode, policy, timefmt
 from commands.context import Context, Requester
-from commands.errors import ZoomError, ZoomNotFound, ZoomUnavailable, ZoomUnconfirmed
+from commands.errors import UserError, ZoomError, ZoomNotFound, ZoomUnavailable, ZoomUnconfirmed
+from commands.invitees import Invitee
 from commands.meeting_ref import format_meeting_id
 from commands.meeting_view import (
     build_view,
@@ -30,8 +32,8 @@ from commands.meeting_view import (
     move_action,
     policy_note,
 )
-from commands.records import Event, MeetingRecord, PendingCreate
-from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.records import Event, Invitation, MeetingRecord, PendingCreate
+from commands.reply import Action, CheckItem, Fact, Notice, Reply, Status
 from commands.when import When, WhenError, parse_when
 
 log = logging.getLogger("securemeet.schedule")
@@ -57,10 +59,25 @@ class Scheduled:
     overridden: tuple[str, ...]
 
 
-def run(ctx: Context, who: Requester, text: str) -> Reply:
-    when = _parse(ctx, who, text)
-    scheduled = create_secure_meeting(ctx, who, when)
-    return meeting_reply(ctx, who, when, scheduled)
+def run(ctx: Context, who: Requester, text: str, *,
+        invitees: tuple[Invitee, ...] = ()) -> Reply:
+    """Schedule from ``text``. Invitees named in it (``with @ravi meera@example.org``)
+    are left out of the time and topic; ``invitees`` is what the front end found out
+    about them (:mod:`commands.invitees`), and each one reached gets a private
+    invitation (a private :class:`Notice`)."""
+    tokens = inviting.find(text)
+    people = inviting.settle(tokens, invitees, who) if tokens else ()
+    try:
+        when = _parse(ctx, who, inviting.strip(text) if tokens else text)
+    except UserError as exc:
+        if tokens and exc.choices:  # each reading, as a whole command, invites them too
+            readings = exc.choices
+            exc.choices = tuple(inviting.with_tokens(c, tokens) for c in readings)
+            exc.examples = tuple(inviting.with_tokens(c, tokens) if c in readings else c
+                                 for c in exc.examples)
+        raise
+    scheduled = create_secure_meeting(ctx, who, when, invitees=people)
+    return meeting_reply(ctx, who, when, scheduled, invitees=people)
 
 
 def _parse(ctx: Context, who: Requester, text: str) -> When:
@@ -72,8 +89,10 @@ def _parse(ctx: Context, who: Requester, text: str) -> When:
         raise
 
 
-def create_body(when: When, topic: str, code: str, level: str) -> dict[str, Any]:
-    """The create request: every automatic rule of ``level`` set explicitly."""
+def create_body(when: When, topic: str, code: str, level: str,
+                invitees: tuple[Invitee, ...] = ()) -> dict[str, Any]:
+    """The create request: every automatic rule of ``level`` set explicitly; the
+    invitees' emails in ``settings.meeting_invitees``."""
     body: dict[str, Any] = {
         "topic": topic[:200],
         "type": 8 if when.recurrence else 2,
@@ -86,6 +105,9 @@ def create_body(when: When, topic: str, code: str, level: str) -> dict[str, Any]
     }
     if when.recurrence:
         body["recurrence"] = zoom_recurrence(when)
+    emails = inviting.zoom_invitees(invitees)
+    if emails:
+        body["settings"]["meeting_invitees"] = emails
     return body
 
 
@@ -118,7 +140,8 @@ def fresh_passcode(ctx: Context, host: str) -> str:
             return code
 
 
-def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled:
+def create_secure_meeting(ctx: Context, who: Requester, when: When, *,
+                          invitees: tuple[Invitee, ...] = ()) -> Scheduled:
     """Create, read back, judge and record one meeting: all of it, or nothing.
 
     An intent (:class:`PendingCreate`) is written before Zoom is asked and cleared once
@@ -127,7 +150,7 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
     """
     topic = when.topic or DEFAULT_TOPIC
     code = fresh_passcode(ctx, who.email)
-    body = create_body(when, topic, code, ctx.policy_level)
+    body = create_body(when, topic, code, ctx.policy_level, invitees)
     pending = PendingCreate(secrets.token_hex(8), who.email, topic,
                             passcode.fingerprint(code, key=ctx.secret_key), who.user,
                             who.platform, ctx.now())
@@ -147,6 +170,7 @@ def create_secure_meeting(ctx: Context, who: Requester, when: When) -> Scheduled
         findings = policy.evaluate(view, ctx.policy_level)
         overridden = overrides(body["settings"], meeting.get("settings") or {})
         _record(ctx, who, when, meeting, findings, code, settles=pending.key)
+        _remember(ctx, meeting, invitees)
     except Exception:
         # Nothing half-created: a meeting we cannot record is a meeting we remove.
         if _undo(ctx, meeting_id):
@@ -234,6 +258,19 @@ def _record(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
                                "recurrence": when.recurrence or ""}))
 
 
+def _remember(ctx: Context, meeting: dict[str, Any], invitees: tuple[Invitee, ...]) -> None:
+    """Who the invitation goes to (a move or cancel tells them too), and the host of
+    the join link when Zoom gives this account links on a host of its own."""
+    now = ctx.now()
+    sent = [Invitation(int(meeting["id"]), i.user, i.email, i.name, i.tz, now)
+            for i in invitees if i.reachable]
+    if sent:
+        ctx.store.save_invitations(sent)
+    host = links.learnable(str(meeting.get("join_url") or ""))
+    if host and host not in ctx.store.join_hosts():
+        ctx.store.learn_join_host(host, at=now)
+
+
 def _undo(ctx: Context, meeting_id: int) -> bool:
     """Remove a meeting we could not record; False if Zoom would not (the sweep retries)."""
     try:
@@ -260,7 +297,8 @@ def public_join_url(url: str) -> str:
     return url.split("?", 1)[0]
 
 
-def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> Reply:
+def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled, *,
+                  invitees: tuple[Invitee, ...] = ()) -> Reply:
     meeting = done.meeting
     meeting_id = int(meeting["id"])
     code = str(meeting.get("password") or "")
@@ -284,19 +322,40 @@ def meeting_reply(ctx: Context, who: Requester, when: When, done: Scheduled) -> 
     if ctx.sandbox:
         notes.append("🧪 Sandbox: created in SecureMeet's built-in Zoom emulator, not in Zoom.")
     title = f"🔒 {meeting.get('topic') or DEFAULT_TOPIC}"
-    text = headline(done.findings, who)
+    text = "\n".join([headline(done.findings, who, shared=bool(invitees) and all(
+        i.reachable for i in invitees)), *inviting.sharing_lines(invitees)])
+    duties = (inviting.share_item(invitees, HOST_DUTIES[0]), *HOST_DUTIES[1:])
     return Reply(title=title, text=text, facts=tuple(facts),
-                 checklist=HOST_DUTIES + policy.checklist(done.findings),
+                 checklist=duties + policy.checklist(done.findings),
                  actions=meeting_actions(meeting_id, done.findings, who,
                                          recurring=bool(when.recurrence)),
                  notes=tuple(notes),
-                 private=True, sandbox=ctx.sandbox)
+                 private=True, sandbox=ctx.sandbox,
+                 notices=invitations(ctx, who, when, meeting, invitees))
 
 
-def headline(findings: tuple[policy.Finding, ...], who: Requester) -> str:
+def invitations(ctx: Context, who: Requester, when: When, meeting: dict[str, Any],
+                invitees: tuple[Invitee, ...]) -> tuple[Notice, ...]:
+    """One private notice per invitee reached: their invitation, with the passcode,
+    for their 1:1 chat with SecureMeet only; recorded (``invite``) once delivered."""
+    meeting_id = int(meeting["id"])
+    repeats = _repeats(when) if when.recurrence else ""
+    return tuple(
+        Notice(to=i.user, private=True, name=i.name,
+               reply=inviting.invitation(sandbox=ctx.sandbox, who=who, meeting=meeting,
+                                         start=when.start, duration=when.duration,
+                                         invitee=i, repeats=repeats),
+               record=Event("invite", ctx.now(), who.user, who.platform, meeting_id, "sent",
+                            {"to": i.user}))
+        for i in invitees if i.reachable)
+
+
+def headline(findings: tuple[policy.Finding, ...], who: Requester, *,
+             shared: bool = False) -> str:
     """One line on how safe the new meeting is, and whose move it is when it is not."""
     if policy.compliant(findings):
-        return "Your meeting is ready and locked down. Share the link and passcode privately."
+        return "Your meeting is ready and locked down." + (
+            "" if shared else " Share the link and passcode privately.")
     failing = [f for f in findings if f.status is Status.FAIL]
     account = [f for f in failing if policy.RULES_BY_ID[f.rule_id].kind == "host"]
     if not failing:

@@ -153,6 +153,9 @@ def as_json(report: Report) -> dict[str, Any]:
         "refusals": f.refusals,
         "moves": f.moves,
         "cancellations": f.cancellations,
+        "invitations_sent": f.invitations_sent,
+        "leaks_caught": {"total": f.leaks_caught,
+                         "by_channel_type": dict(f.leaks_by_channel)},
         "parse_failures": {"count": f.parse_failures,
                            "top_phrases": [[p, n] for p, n in f.top_phrases]},
         "weekly_trend": [{"week": wk.start.isoformat(), "meetings": wk.meetings,
@@ -183,7 +186,10 @@ def as_csv(report: Report) -> str:
              ("refusals", "count", data["refusals"]),
              ("moves", "count", data["moves"]),
              ("cancellations", "count", data["cancellations"]),
-             ("parse_failures", "count", data["parse_failures"]["count"])]
+             ("invitations", "sent", data["invitations_sent"]),
+             ("leaks", "caught", data["leaks_caught"]["total"])]
+    rows += [("leak_channel", k, n) for k, n in data["leaks_caught"]["by_channel_type"].items()]
+    rows += [("parse_failures", "count", data["parse_failures"]["count"])]
     rows += [("top_phrase", p, n) for p, n in data["parse_failures"]["top_phrases"]]
     for wk in data["weekly_trend"]:
         rows += [("week_meetings", wk["week"], wk["meetings"]),
@@ -237,6 +243,10 @@ def reply(report: Report, *, sandbox: bool = False) -> Reply:
     facts.append(Fact("Ended", f"{f.ended_for_all} for all · {f.left_running} left running "
                                "by the host"))
     facts.append(Fact("Moved · cancelled", f"{f.moves} moved · {f.cancellations} cancelled"))
+    facts.append(Fact("Shared privately", f"{f.invitations_sent} invitation"
+                      f"{'' if f.invitations_sent == 1 else 's'} sent"))
+    facts.append(Fact("Leaks caught", str(f.leaks_caught) + (
+        f" ({_counts(f.leaks_by_channel)})" if f.leaks_by_channel else "")))
     facts.append(Fact("Refusals", str(f.refusals) + (
         f" ({_counts(f.refusals_by_command)})" if f.refusals_by_command else "")))
     facts.append(Fact("Unparsed times", str(f.parse_failures) + (

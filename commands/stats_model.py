@@ -23,6 +23,12 @@ What each figure counts (the same definitions the reference recount in
   ended for all by either source counts once, as ended for all; one whose only
   ending says otherwise was left running by its host.
 - ``refusals`` / ``refusals_by_command``: ``refusal`` events.
+- ``invitations_sent``: ``invite`` events, one per invitee whose private invitation
+  was delivered (from ``events_by_kind``).
+- ``leaks_caught`` / ``leaks_by_channel``: ``leak`` events (a join link carrying its
+  passcode, posted where others read it), by ``data.channel_type``: ``public``,
+  ``private``, ``group_dm``, ``shared`` (Slack Connect), or ``channel`` when Slack
+  would not say.
 - ``moves`` / ``cancellations``: ``move`` and ``cancel`` events (written only when Zoom
   changed or deleted the meeting, or one occurrence of it), from ``events_by_kind``.
 - ``parse_failures`` / ``top_phrases``: ``parse_failure`` events; phrases are
@@ -71,6 +77,7 @@ class StatsFigures:
     left_running: int = 0
     refusals: int = 0
     refusals_by_command: Mapping[str, int] = field(default_factory=dict)
+    leaks_by_channel: Mapping[str, int] = field(default_factory=dict)
     parse_failures: int = 0
     top_phrases: tuple[tuple[str, int], ...] = ()
     daily: tuple[DayCount, ...] = ()
@@ -89,6 +96,16 @@ class StatsFigures:
     def cancellations(self) -> int:
         """Meetings (a series, or one occurrence) cancelled with SecureMeet."""
         return self.events_by_kind.get("cancel", 0)
+
+    @property
+    def invitations_sent(self) -> int:
+        """Private invitations delivered (one per invitee)."""
+        return self.events_by_kind.get("invite", 0)
+
+    @property
+    def leaks_caught(self) -> int:
+        """Join links with their passcode caught where others read them."""
+        return self.events_by_kind.get("leak", 0)
 
     @property
     def empty_store(self) -> bool:

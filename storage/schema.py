@@ -100,5 +100,18 @@ def m007_shared_work(db: Database) -> None:
     sqlite_work.create(db)
 
 
+@migrations()
+def m008_sharing(db: Database) -> None:
+    """Sharing privately: invitations sent, the hosts of Zoom's join links, and leaks
+    caught counted by channel type (``storage/stats.py``, ``ROLLUPS_V2``)."""
+    from storage import stats
+
+    db["invitations"].create({
+        "meeting_id": int, "user": str, "email": str, "name": str, "tz": str, "at": str,
+    }, pk=("meeting_id", "user"))
+    db["join_hosts"].create({"host": str, "at": str}, pk="host")
+    stats.install_v2(db.conn)
+
+
 SCHEMA_VERSION = len(migrations._migrations)
 MIGRATION_NAMES = tuple(m.name for m in migrations._migrations)

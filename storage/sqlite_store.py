@@ -31,6 +31,7 @@ from commands.live import LiveState, TimelineEntry, Watch
 from commands.records import (
     NO_DATA,
     Event,
+    Invitation,
     MeetingRecord,
     OpenRequest,
     PendingCreate,
@@ -255,9 +256,36 @@ class SqliteStore:
         return Person(r["user"], r["email"], r["tz"], bool(r["is_admin"]), r["name"] or "",
                       parse_iso(r["fetched_at"]))
 
+    # sharing privately ----------------------------------------------------------------
+    def save_invitations(self, invitations: Sequence[Invitation]) -> None:
+        with self.db.atomic():
+            for inv in invitations:
+                self.db.execute(
+                    "insert or ignore into invitations (meeting_id, user, email, name, tz, at) "
+                    "values (?, ?, ?, ?, ?, ?)",
+                    [inv.meeting_id, inv.user, inv.email.lower(), inv.name, inv.tz,
+                     iso(inv.at or datetime.now(UTC))])
+
+    def invitations(self, meeting_id: int) -> list[Invitation]:
+        rows = self.db.execute(
+            "select meeting_id, user, email, name, tz, at from invitations "
+            "where meeting_id = ? order by rowid", [meeting_id]).fetchall()
+        return [Invitation(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", parse_iso(r[5]))
+                for r in rows]
+
+    def learn_join_host(self, host: str, *, at: datetime) -> None:
+        self.db.execute("insert or ignore into join_hosts (host, at) values (?, ?)",
+                        [host.lower(), iso(at)])
+
+    def join_hosts(self) -> frozenset[str]:
+        return frozenset(r[0] for r in self.db.execute("select host from join_hosts"))
+
     # Teams conversation references (storage/teams.py) --------------------------------
     def save_teams_conversation(self, ref: TeamsConversation) -> None:
         teams.save(self.db, ref)
+
+    def forget_teams_conversation(self, conversation_id: str) -> int:
+        return teams.forget(self.db, conversation_id)
 
     def teams_conversations(self, user: str) -> list[TeamsConversation]:
         return teams.for_user(self.db, user)

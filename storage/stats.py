@@ -23,6 +23,8 @@ Tables (migration ``m002_stats_rollups``)::
     audit_compliant ['']   audit_failed_rule [rule]   fix_rule [rule]
     parse_phrase [phrase]  refusal_command [command]
     ended_for_all ['']     left_running ['']  host_last ['']
+    leak_channel [channel type]               (m008: a join link with its passcode
+                                              posted where others read it)
 
 How they stay right: **triggers**, so the rollup changes in the same statement (and
 so the same transaction) as the row, whichever code path writes it —
@@ -272,6 +274,21 @@ ROLLUP_TRIGGERS = (
     "rollup_events_insert", "rollup_ending_new", "rollup_ending_for_all",
 )
 
+# Frozen: applied by migration m008_sharing. Leaks caught, by channel type (an event
+# of kind 'leak' whose data.channel_type is the key); invitations sent need no metric
+# of their own: the 'invite' events are counted under 'events'.
+ROLLUPS_V2 = """
+CREATE TRIGGER rollup_event_leak INSTEAD OF INSERT ON rollup_event
+WHEN NEW.kind = 'leak' BEGIN
+    INSERT INTO daily_counts (day, metric, key, n)
+        VALUES (NEW.day, 'leak_channel', CASE WHEN json_valid(NEW.data) THEN
+            CASE json_type(NEW.data, '$.channel_type') WHEN 'text'
+            THEN json_extract(NEW.data, '$.channel_type') ELSE '' END ELSE '' END, 1)
+        ON CONFLICT (metric, day, key) DO UPDATE SET n = n + excluded.n;
+END;
+"""
+ROLLUP_TRIGGERS_V2 = ("rollup_event_leak",)
+
 # Replays existing rows through the same INSTEAD OF triggers (meetings in any order,
 # events in insertion order, as they happened).
 _REPLAY_MEETINGS = """
@@ -293,6 +310,18 @@ def install_v1(conn: sqlite3.Connection) -> None:
     for statement in _statements(ROLLUPS_V1):
         conn.execute(statement)
     rebuild(conn)
+
+
+def install_v2(conn: sqlite3.Connection) -> None:
+    """Add the leak counts (m008), counting any leak events already there."""
+    for statement in _statements(ROLLUPS_V2):
+        conn.execute(statement)
+    conn.execute(
+        "INSERT INTO daily_counts (day, metric, key, n) "
+        "SELECT coalesce(substr(at, 1, 10), ''), 'leak_channel', CASE WHEN json_valid(data) "
+        "THEN CASE json_type(data, '$.channel_type') WHEN 'text' "
+        "THEN json_extract(data, '$.channel_type') ELSE '' END ELSE '' END, count(*) "
+        "FROM events WHERE kind = 'leak' GROUP BY 1, 3")
 
 
 def rebuild(conn: sqlite3.Connection) -> None:
@@ -325,7 +354,7 @@ def _statements(script: str) -> list[str]:
 # ranked in SQL and only its top rows come back.
 _SUMMED = ("meetings", "meetings_compliant", "meetings_platform", "meetings_failed_rule",
            "host_last", "events", "audit_compliant", "audit_failed_rule", "fix_rule",
-           "refusal_command", "ended_for_all", "left_running")
+           "refusal_command", "ended_for_all", "left_running", "leak_channel")
 
 
 def query(conn: Any, *, since: date | None, until: date) -> StatsFigures:
@@ -393,6 +422,7 @@ def _figures(since: date | None, until: date, first_day: date | None,
         fixes_by_rule=dict(top(keyed("fix_rule"))),
         ended_for_all=total("ended_for_all"), left_running=total("left_running"),
         refusals=events.get("refusal", 0), refusals_by_command=dict(top(keyed("refusal_command"))),
+        leaks_by_channel=dict(top(keyed("leak_channel"))),
         parse_failures=events.get("parse_failure", 0),
         top_phrases=phrases,
         daily=tuple(DayCount(date.fromisoformat(d), m, c)
@@ -465,6 +495,8 @@ def recount(conn: Any, *, since: date | None, until: date) -> StatsFigures:
             add(day, "parse_phrase", phrase)
         elif kind == "refusal":
             add(day, "refusal_command", _text(obj, "command"))
+        elif kind == "leak":
+            add(day, "leak_channel", _text(obj, "channel_type"))
         if meeting_id is not None and ((kind == "end" and outcome == "ended")
                                        or kind == "meeting_ended"):
             for_all = kind == "end" or obj.get("ended_for_all") is True

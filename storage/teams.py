@@ -47,6 +47,12 @@ def for_user(db: Database, user: str) -> list[TeamsConversation]:
     return [_ref(r) for r in rows]
 
 
+def forget(db: Database, conversation_id: str) -> int:
+    """Drop a conversation's references (the app was uninstalled there)."""
+    return db.execute(f"delete from {TABLE} where conversation_id = ?",
+                      [conversation_id.split(";")[0]]).rowcount
+
+
 def users_with_email(db: Database, email: str) -> list[str]:
     """Teams users (``teams:…``) whose cached profile has ``email``."""
     rows = db.execute("select user from people where lower(email) = lower(?) and "

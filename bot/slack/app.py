@@ -7,6 +7,9 @@ Zoom call (``process_before_response=True``: Bolt awaits the ack inline instead 
 polling for it every 10 ms); the front door (:mod:`bot.frontdoor`) does the rest in the
 background and answers through the request's ``response_url``, ephemerally.
 
+Slack's ``link_shared`` event (a Zoom link in a message) goes to the leak guard
+(:mod:`bot.slack.links`), claimed by its ``event_id`` and acknowledged at once.
+
 What this module does is translation only: a slash command or a button press becomes
 an :class:`~bot.frontdoor.Inbound` (its de-duplication key from Slack's ``trigger_id``,
 the requester, the command text or the command the button carries) and a
@@ -36,11 +39,13 @@ from bot.pool import run_blocking
 from bot.services import Services
 from bot.slack import blocks
 from bot.slack.home import LOOKBACK, home_view
+from bot.slack.links import LinkGuard
 from bot.slack.messenger import SlackMessenger, user_key
 from bot.slack.people import SlackPeople
 from commands import router
 from commands.context import Requester
 from commands.errors import UserError
+from commands.invitees import Invitee, Token
 from commands.reply import Reply
 
 log = logging.getLogger("securemeet.slack")
@@ -84,6 +89,8 @@ class SlackFront:
         self.app.command(COMMAND)(self.on_command)
         self.app.action(ACTION)(self.on_action)
         self.app.event("app_home_opened")(self.on_home_opened)
+        self.links = LinkGuard(services, messenger, self.people, door, self.ours)
+        self.app.event("link_shared")(self.links.on_link_shared)
 
     async def endpoint(self, request: Request) -> Response:
         self.door.arrived()
@@ -106,7 +113,7 @@ class SlackFront:
 
     # -- listeners: accept, acknowledge, answer in the background ------------------------
     async def on_command(self, ack: Any, body: dict[str, Any]) -> None:
-        text = str(body.get("text") or "")
+        text = unescape_text(str(body.get("text") or ""))
         team, user_id = str(body.get("team_id") or ""), str(body.get("user_id") or "")
         if router.split(text)[0] == "help":  # pure: answered in the ack itself
             stub = Requester(user=user_key(team, user_id), platform="slack", email="")
@@ -204,6 +211,9 @@ class SlackConversation:
     async def requester(self) -> Requester:
         return await self.front.people.requester(self.team, self.user_id)
 
+    async def invitees(self, tokens: tuple[Token, ...], who: Requester) -> tuple[Invitee, ...]:
+        return await self.front.people.invitees(self.team, tokens)
+
     async def deliver(self, reply: Reply) -> None:
         """Ephemeral through ``response_url``; without one, a public copy to the user's DM."""
         messenger = self.front.messenger
@@ -216,6 +226,18 @@ class SlackConversation:
             await messenger.direct(self.user_id, reply)
         if self.refresh_home and not reply.error:
             await self.front.publish(self.team, self.user_id)
+
+
+_MARKUP = re.compile(r"(<[^<>]*>)")
+
+
+def unescape_text(text: str) -> str:
+    """A command as typed: Slack escapes ``&``, ``<`` and ``>`` in what the user wrote
+    and writes mentions as ``<@U…|name>`` (``should_escape``); the mentions are kept as
+    they are, the rest unescaped (``Q&amp;A`` → ``Q&A``)."""
+    parts = _MARKUP.split(text)
+    return "".join(part if i % 2 else part.replace("&lt;", "<").replace("&gt;", ">")
+                   .replace("&amp;", "&") for i, part in enumerate(parts))
 
 
 def invalid_request() -> Response:

@@ -11,6 +11,13 @@
   public copy, with a note where secrets were left out.
 - :meth:`SlackMessenger.notify` is the :class:`bot.services.Messenger` side (live
   duties, notices, the sweep): a DM with the reply's public copy.
+- :meth:`SlackMessenger.send_private` posts a whole reply, secrets included (an
+  invitee's passcode), into one person's direct message with the bot: the channel
+  ``conversations.open`` gives for that one user, which must be a direct message
+  (``D…``), or nothing is posted.
+- :meth:`SlackMessenger.ephemeral` shows a message to one person in a channel
+  (``chat.postEphemeral``: the leak guard's warning); :meth:`SlackMessenger.unfurl`
+  attaches a link preview (``chat.unfurl``).
 - Attachments (an ``.ics``, the stats CSV and chart) are uploaded into the user's DM.
 
 One ``AsyncWebClient`` per process, with one pooled aiohttp session opened in the
@@ -52,6 +59,12 @@ def ephemeral_message(reply: Reply, *, replace_original: bool = False) -> dict[s
     message["response_type"] = "ephemeral"
     message["replace_original"] = replace_original
     return message
+
+
+def is_direct_message(channel: str) -> bool:
+    """A one-to-one direct message's id starts with ``D`` (channels ``C``, group
+    conversations ``G``)."""
+    return channel.startswith("D") and len(channel) > 1
 
 
 def channel_message(reply: Reply) -> dict[str, Any]:
@@ -129,6 +142,38 @@ class SlackMessenger:
     async def notify(self, user: str, reply: Reply) -> None:
         channel = await self.open_dm(user.rsplit(":", 1)[-1])
         await self.client.chat_postMessage(channel=channel, **channel_message(reply))
+
+    async def send_private(self, user: str, reply: Reply) -> None:
+        """The whole reply into ``user``'s direct message with the bot, or nothing."""
+        channel = await self.open_dm(user.rsplit(":", 1)[-1])
+        if not is_direct_message(channel):
+            raise SlackClientError("conversations.open did not give a direct message: "
+                                   "a private message was not sent")
+        await self.client.chat_postMessage(channel=channel, **blocks.render(reply))
+
+    async def ephemeral(self, channel: str, user_id: str, reply: Reply) -> None:
+        """Show ``reply`` (its public copy: others could be shown it over a shoulder)
+        to ``user_id`` alone, in ``channel``."""
+        await self.client.chat_postEphemeral(channel=channel, user=user_id,
+                                             **channel_message(reply))
+
+    async def unfurl(self, *, channel: str, ts: str, unfurl_id: str, source: str,
+                     unfurls: dict[str, Any]) -> None:
+        """Attach previews (``{url: {"blocks": [...]}}``) to a posted message (channel and
+        ts), or to a link in the composer (unfurl_id and source)."""
+        if source == "composer" and unfurl_id:
+            await self.client.chat_unfurl(unfurl_id=unfurl_id, source=source, unfurls=unfurls)
+        else:
+            await self.client.chat_unfurl(channel=channel, ts=ts, unfurls=unfurls)
+
+    async def channel_info(self, channel: str) -> dict[str, Any]:
+        """``conversations.info``'s channel object; ``{}`` when Slack would not say."""
+        try:
+            found = await self.client.conversations_info(channel=channel)
+        except (SlackApiError, SlackClientError) as exc:
+            log.info("conversations.info failed (%s)", type(exc).__name__)
+            return {}
+        return dict(found.get("channel") or {})
 
     async def user_for_email(self, email: str) -> str | None:
         try:

@@ -22,6 +22,7 @@ from bot.services import Services
 from bot.slack.messenger import SlackMessenger, user_key
 from commands.context import Requester
 from commands.errors import UserError
+from commands.invitees import Invitee, Token
 from commands.records import Person
 
 log = logging.getLogger("securemeet.slack")
@@ -74,6 +75,61 @@ class SlackPeople:
         workspace = await self.messenger.workspace()  # its own members only are admins
         return person_from(key, user, default_tz=self.services.config.default_tz,
                            now=datetime.now(UTC), home_team=workspace.team_id)
+
+
+    async def invitees(self, team_id: str, tokens: tuple[Token, ...]) -> tuple[Invitee, ...]:
+        """Each mention or email looked up: a member of this workspace can be sent an
+        invitation (a DM); a bot, a deactivated account, someone from another
+        organisation (Slack Connect) or an unknown user cannot, and the reason says so.
+        A token Slack could not be asked about is left out (the core names it)."""
+        try:
+            workspace = await self.messenger.workspace()
+        except (SlackApiError, OSError, TimeoutError):
+            return ()
+        found = []
+        for token in tokens:
+            invitee = await self._invitee(token, workspace.team_id or team_id)
+            if invitee is not None:
+                found.append(invitee)
+        return tuple(found)
+
+    async def _invitee(self, token: Token, home_team: str) -> Invitee | None:
+        try:
+            if token.kind == "mention":
+                response = await self.client.users_info(user=token.value)
+            elif token.kind == "email":
+                response = await self.client.users_lookupByEmail(email=token.value)
+            else:
+                return None
+        except SlackApiError as exc:
+            error = str(exc.response.get("error") if exc.response is not None else "")
+            if error in ("user_not_found", "users_not_found"):
+                if token.kind == "email":  # Zoom may still know them: the email stays
+                    return Invitee(token, token.value, email=token.value,
+                                   reason="not in this Slack workspace")
+                return Invitee(token, token.shown, reason="unknown user")
+            log.info("looking an invitee up failed (%s)", error or "error")
+            return None
+        return invitee_from(token, dict(response.get("user") or {}), home_team=home_team,
+                            default_tz=self.services.config.default_tz)
+
+
+def invitee_from(token: Token, user: dict[str, Any], *, home_team: str,
+                 default_tz: str) -> Invitee:
+    """An ``Invitee`` from a ``users.info`` user object."""
+    person = person_from("", user, default_tz=default_tz, now=datetime.now(UTC),
+                         home_team=home_team)
+    name = person.name or token.shown
+    if user.get("is_bot") or user.get("is_app_user") or user.get("id") == "USLACKBOT":
+        return Invitee(token, name, reason="a bot")
+    if user.get("deleted"):
+        return Invitee(token, name, reason="deactivated")
+    if user.get("is_stranger") or (home_team and user.get("team_id") != home_team):
+        return Invitee(token, name, email=person.email,
+                       reason="outside this workspace (Slack Connect)")
+    return Invitee(token, name, user=user_key(str(user.get("team_id") or home_team),
+                                              str(user.get("id") or "")),
+                   email=person.email, tz=person.tz)
 
 
 def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetime,

@@ -14,7 +14,16 @@ posted where others can read it. In a channel or group chat the conversation get
 reply's public copy plus a note, and the full card goes to the requester's 1:1 chat
 with the bot, which is created through the Bot Connector API when there is none yet.
 Every conversation seen is remembered, for that and for the proactive messages
-(:mod:`bot.teams.messenger`).
+(:mod:`bot.teams.messenger`); an uninstall forgets it. Installed in a user's personal
+scope, the bot says hello with the help card, once.
+
+Invitees: the @mentions in a message to the bot (other than the bot's own) are written
+into the command as ``<@29:…|Name>``, the form the core reads (:mod:`commands.invitees`).
+
+Link unfurling: a Zoom join link pasted into a compose box arrives as a
+``composeExtension/queryLink`` invoke (the manifest's ``messageHandlers``); it is
+claimed by its activity id and answered at once with the same safe preview as on Slack
+(:mod:`commands.leaks`), or with nothing for a meeting this account cannot read.
 """
 
 from __future__ import annotations
@@ -38,7 +47,10 @@ from bot.services import Services
 from bot.teams import cards, sdk
 from bot.teams.messenger import TeamsMessenger
 from bot.teams.people import TeamsPeople, user_key
+from commands import help as help_command
+from commands import leaks, links, router
 from commands.context import Requester
+from commands.invitees import Invitee, Token
 from commands.records import TeamsConversation
 from commands.reply import Reply
 
@@ -47,6 +59,9 @@ with warnings.catch_warnings():
     from microsoft_teams.api import (
         Account,
         AdaptiveCardActionMessageResponse,
+        MessagingExtensionAttachment,
+        MessagingExtensionInvokeResponse,
+        MessagingExtensionResult,
         TypingActivityInput,
     )
     from microsoft_teams.api.activities.utils import StripMentionsTextOptions, strip_mentions_text
@@ -63,18 +78,42 @@ PRIVATE_FAILED = ("🔒 This reply has a passcode, so it is not shown here, and 
                   "Send the same message to SecureMeet in a 1:1 chat.")
 DEV_ONLY = ("TEAMS_ALLOW_UNAUTHENTICATED serves only a Teams emulator on this machine: "
             "serviceUrl must be on 127.0.0.1 or localhost.")
+WELCOME = ("👋 Thanks for adding SecureMeet. It schedules Zoom meetings that are locked "
+           "down by default, and sends invitees the link and passcode privately. Here is "
+           "what you can ask:")
 NOT_OURS = "activity from tenant %s ignored: SecureMeet serves tenant %s (TEAMS_TENANT_ID)"
 _AT_TAG = re.compile(r"</?at>", re.IGNORECASE)
 _TAGS = re.compile(r"<[^>]+>")
 
 
 def command_text(activity: Any) -> str:
-    """The message text with the bot's @mention removed (others keep their names)."""
+    """The message text with the bot's @mention removed; anyone else's @mention is
+    written ``<@29:…|Name>`` (an invitee, :mod:`commands.invitees`)."""
     bot_id = getattr(activity.recipient, "id", None)
     text = strip_mentions_text(activity, StripMentionsTextOptions(account_id=bot_id)) or ""
+    text = text.replace("\x01", "")
+    mentions: list[str] = []
+    for entity in getattr(activity, "entities", None) or []:
+        if _field(entity, "type") != "mention":
+            continue
+        mentioned = _field(entity, "mentioned")
+        member, name = str(_field(mentioned, "id") or ""), str(_field(mentioned, "name") or "")
+        said = str(_field(entity, "text") or "")
+        if member and member != bot_id and said and said in text:
+            label = " ".join(name.replace("|", " ").replace(">", " ").replace("<", " ").split())
+            text = text.replace(said, f" \x01{len(mentions)}\x01 ", 1)
+            mentions.append(f"<@{member}|{label}>")
     text = _AT_TAG.sub("", text)
     text = _TAGS.sub(" ", text)  # Teams may wrap text in HTML (<p>, <br>)
-    return " ".join(html.unescape(text).split())
+    text = " ".join(html.unescape(text).split())
+    return re.sub(r"\x01(\d+)\x01", lambda m: mentions[int(m.group(1))], text) if mentions \
+        else text
+
+
+def _field(item: Any, name: str) -> Any:
+    if item is None:
+        return None
+    return item.get(name) if isinstance(item, dict) else getattr(item, name, None)
 
 
 def conversation_kind(activity: Any) -> str:
@@ -110,6 +149,7 @@ class TeamsFront:
         app.on_card_action_execute(self.on_card_action)
         app.on_conversation_update(self.on_conversation_update)
         app.on_installation_update(self.on_installation_update)
+        app.on_message_ext_query_link(self.on_query_link)
 
     # -- HTTP --------------------------------------------------------------------------
     async def endpoint(self, request: Request) -> Response:
@@ -165,12 +205,89 @@ class TeamsFront:
 
     async def on_conversation_update(self, ctx: ActivityContext[Any]) -> None:
         """The bot was added to a team, a group chat or a user's personal scope."""
-        if self.ours(ctx.activity):
-            self.door.spawn(self.remember(ctx.activity))
+        if not self.ours(ctx.activity):
+            return
+        self.door.spawn(self.remember(ctx.activity))
+        bot_id = str(getattr(ctx.activity.recipient, "id", "") or "")
+        added = [str(_field(m, "id") or "") for m in
+                 getattr(ctx.activity, "members_added", None) or []]
+        if bot_id in added:
+            await self.welcome(ctx)
 
     async def on_installation_update(self, ctx: ActivityContext[Any]) -> None:
-        if self.ours(ctx.activity) and getattr(ctx.activity, "action", "") != "remove":
-            self.door.spawn(self.remember(ctx.activity))
+        if not self.ours(ctx.activity):
+            return
+        action = str(getattr(ctx.activity, "action", "") or "")
+        if action.startswith("remove"):
+            conversation = str(ctx.activity.conversation.id)
+            self.door.spawn(self.forget(conversation))
+            return
+        self.door.spawn(self.remember(ctx.activity))
+        if action.startswith("add"):
+            await self.welcome(ctx)
+
+    async def welcome(self, ctx: ActivityContext[Any]) -> None:
+        """Installed in a personal scope: the help, once per conversation (Teams sends
+        both an installation and a conversation update, and may send either again)."""
+        activity = ctx.activity
+        if conversation_kind(activity) != "personal":
+            return
+        conversation = str(activity.conversation.id).split(";")[0]
+        if not await self.door.claim(f"teams:welcome:{conversation}"):
+            return
+        stub = Requester(user=sender_key(activity), platform="teams", email="")
+        reply = help_command.run(self.services.ctx, stub, registry=router.COMMANDS,
+                                 intro=WELCOME)
+
+        async def send() -> None:
+            try:
+                await ctx.send(sdk.message_input(cards.message(reply)))
+            except Exception as exc:
+                log.warning("could not send the welcome card: %s", type(exc).__name__)
+
+        self.door.spawn(send())
+
+    async def forget(self, conversation_id: str) -> None:
+        """Uninstalled there: the conversation reference is dropped."""
+        try:
+            await run_blocking(self.services.store.forget_teams_conversation,
+                               conversation_id)
+        except Exception:
+            log.warning("could not forget an uninstalled Teams conversation", exc_info=True)
+
+    async def on_query_link(self, ctx: ActivityContext[Any]) -> Any:
+        """A Zoom link pasted in a compose box: the safe preview, or nothing."""
+        empty = MessagingExtensionInvokeResponse(compose_extension=MessagingExtensionResult(
+            type="result", attachment_layout="list", attachments=[]))
+        activity = ctx.activity
+        url = str(getattr(activity.value, "url", "") or "")
+        if not self.ours(activity) or not activity.id or not url:
+            return empty
+        key = f"teams:invoke:{activity.conversation.id}:{activity.id}"
+        if not await self.door.claim(key):
+            return empty
+        hosts = await run_blocking(self.services.store.join_hosts)
+        link = links.parse(url, hosts)
+        if link is None:
+            return empty
+        try:
+            report = await run_blocking(leaks.inspect_link, self.services.ctx, link, None,
+                                        leaks.Place("channel", posted=False),
+                                        platform="teams")
+        except Exception:
+            log.exception("a Teams link preview failed")
+            return empty
+        if report is None:
+            return empty
+        card = cards.attachment(report.preview, public=True)
+        preview = {"contentType": "application/vnd.microsoft.card.thumbnail",
+                   "content": {"title": report.preview.title,
+                               "text": leaks.verdict_line(report.preview)}}
+        return MessagingExtensionInvokeResponse(compose_extension=MessagingExtensionResult(
+            type="result", attachment_layout="list",
+            attachments=[MessagingExtensionAttachment(
+                content_type=card["contentType"], content=card["content"],
+                preview=preview)]))
 
     def ours(self, activity: Any) -> bool:
         """With ``TEAMS_TENANT_ID`` set, only that tenant's activities are served."""
@@ -240,6 +357,9 @@ class TeamsChat:
         with contextlib.suppress(Exception):  # a nicety: never let it stop the reply
             await self.ctx.send(TypingActivityInput())
         return await self.front.people.requester(self.ctx.activity, self.ctx.api)
+
+    async def invitees(self, tokens: tuple[Token, ...], who: Requester) -> tuple[Invitee, ...]:
+        return await self.front.people.invitees(self.ctx.activity, self.ctx.api, tokens)
 
     async def deliver(self, reply: Reply) -> None:
         """Into the conversation; a reply with a secret only into the user's 1:1 chat."""

@@ -11,6 +11,11 @@ personal chats, teams (channels) and group chats; the command menu lists the cor
 commands (``commands.router.COMMANDS``) plus ``schedule``, in every scope. In a channel
 or group chat Teams sends the bot only messages that @mention it.
 ``webApplicationInfo`` names the bot's Entra app (``api://botid-{id}``).
+``defaultInstallScope`` is ``personal``: installed, SecureMeet lands in the user's 1:1
+chat, where it says hello with the help and where invitations reach them. A
+``composeExtensions`` entry with ``messageHandlers`` for Zoom's link domains makes
+Teams ask the bot to preview a pasted Zoom link (``composeExtension/queryLink``: the
+leak guard's safe preview); ``commands`` is empty, SecureMeet has no search.
 
 Icons: ``color.png`` 192×192 (full colour) and ``outline.png`` 32×32 (white on
 transparent), as Teams requires. :func:`color_icon` and :func:`outline_icon` draw them
@@ -41,6 +46,7 @@ MAX_COMMANDS = 10  # per command list (older Teams docs say 10, newer 12: the lo
 MAX_COMMAND_TITLE = 32
 MAX_COMMAND_DESCRIPTION = 128
 
+LINK_DOMAINS = ("zoom.us", "*.zoom.us", "zoom.com", "*.zoom.com")
 SCHEDULE = ("schedule", "Schedule a locked-down Zoom meeting, e.g. schedule tomorrow 3pm for "
             "45m Budget review (or just the time).")
 DESCRIPTION_SHORT = "Zoom meetings locked down by default: schedule, audit, end for all."
@@ -51,8 +57,9 @@ DESCRIPTION_FULL = (
     "meeting back from Zoom and shows what is enforced and what is left to the host. "
     "Message it in a 1:1 chat, or @mention it in a channel: 'tomorrow 3pm for 45m "
     "Budget review', 'list', 'move <meeting ID> to <when>', 'cancel <meeting ID>', "
-    "'audit <meeting ID>', 'end <meeting ID>', 'stats' (admins), 'help'. Passcodes are "
-    "only ever sent to you privately.")
+    "'audit <meeting ID>', 'end <meeting ID>', 'stats' (admins), 'help'. Add '@mentions' "
+    "to invite people: each gets the link and passcode in their 1:1 chat with SecureMeet. "
+    "Passcodes are only ever sent privately, and a pasted Zoom link gets a safe preview.")
 
 
 class PackageError(ValueError):
@@ -67,9 +74,11 @@ def commands_list() -> list[dict[str, str]]:
             for name, summary in items][:MAX_COMMANDS]
 
 
-def manifest(app_id: str = PLACEHOLDER_ID, *, host: str | None = None) -> dict[str, Any]:
+def manifest(app_id: str = PLACEHOLDER_ID, *, host: str | None = None,
+             link_domains: tuple[str, ...] = ()) -> dict[str, Any]:
     """The manifest for bot ``app_id``; ``host`` (the server's public host name) is
-    added to ``validDomains``."""
+    added to ``validDomains``; ``link_domains`` (join-link hosts of the account's own)
+    to Zoom's for link unfurling."""
     if not GUID.match(app_id):
         raise PackageError(f"{app_id!r} is not an app id: use the Azure bot's Microsoft App "
                            "ID, a GUID like 6f1c2a9e-0b7d-4c1e-9a53-2d8e4f6b7c10.")
@@ -101,6 +110,13 @@ def manifest(app_id: str = PLACEHOLDER_ID, *, host: str | None = None) -> dict[s
             "supportsVideo": False,
             "commandLists": [{"scopes": scopes, "commands": commands_list()}],
         }],
+        "composeExtensions": [{
+            "botId": app_id,
+            "commands": [],
+            "messageHandlers": [{"type": "link", "value": {
+                "domains": list(dict.fromkeys((*LINK_DOMAINS, *link_domains)))}}],
+        }],
+        "defaultInstallScope": "personal",
         "permissions": ["identity", "messageTeamMembers"],
         "validDomains": domains,
         "webApplicationInfo": {"id": app_id, "resource": f"api://botid-{app_id}"},

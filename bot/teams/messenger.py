@@ -110,6 +110,18 @@ class TeamsMessenger:
             api, ref)
         await self.send(api, conversation_id, reply, public=True, bot_id=ref.bot_id)
 
+    async def send_private(self, user: str, reply: Reply) -> None:
+        """The whole ``reply`` into ``user``'s 1:1 chat with the bot, or nothing: only a
+        remembered personal conversation will do (never a group chat or a channel, and
+        none is opened on the user's behalf)."""
+        refs = await run_blocking(self.store.teams_conversations, user)
+        personal = next((r for r in refs if r.kind == "personal"), None)
+        if personal is None:
+            raise NoConversation(f"no 1:1 Teams chat known for {user}")
+        api = self.app.api.clone(service_url=personal.service_url)
+        await self.send(api, personal.conversation_id, reply, public=False,
+                        bot_id=personal.bot_id)
+
     async def user_for_email(self, email: str) -> str | None:
         users = await run_blocking(self.store.teams_users_with_email, email)
         return users[0] if users else None

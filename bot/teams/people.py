@@ -6,7 +6,13 @@
   conversations/{id}/members/{29:…}`` → ``email``, else ``userPrincipalName``.
   Cached, shared and refreshed by :mod:`bot.profiles`.
 - Time zone: the ``clientInfo`` entity Teams clients attach to messages (IANA name);
-  without one, the cached zone, else ``SECUREMEET_DEFAULT_TZ``.
+  without one, the activity's ``localTimezone`` (IANA, Bot Framework's field), else the
+  single zone of the user's country (``clientInfo.country``, or the region of the
+  activity's ``locale``, ``en-IN`` → India) when that country has only one, else the
+  cached zone, else ``SECUREMEET_DEFAULT_TZ``.
+- Invitees: an @mention (the front end writes it ``<@29:…|Name>``) is looked up with the
+  member API; an invitation reaches them only in their 1:1 chat with SecureMeet, so
+  without one (they never installed the app or wrote to it) they are named unreachable.
 - Admin: ``SECUREMEET_ADMINS`` by Entra object id (or ``teams:…`` id) only: the email
   comes from the user's tenant, whose admin controls it.
 """
@@ -19,10 +25,12 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.pool import run_blocking
 from bot.profiles import ProfileUnavailable
 from bot.services import Services
 from commands.context import Requester
 from commands.errors import UserError
+from commands.invitees import Invitee, Token
 from commands.records import Person
 
 log = logging.getLogger("securemeet.teams")
@@ -41,14 +49,56 @@ def user_key(aad_object_id: str) -> str:
     return f"teams:{aad_object_id}"
 
 
+NO_PERSONAL_CHAT = "no 1:1 chat with SecureMeet: they can add the app in Teams"
+
+
 def client_timezone(activity: Any) -> str:
-    """The IANA zone from the activity's ``clientInfo`` entity, or ``""``."""
+    """The user's IANA zone as the client tells it: the ``clientInfo`` entity's, else
+    the activity's ``localTimezone``, else the one zone of their country; or ``""``."""
+    country = ""
     for entity in getattr(activity, "entities", None) or []:
         if _field(entity, "type") == "clientInfo":
             tz = str(_field(entity, "timezone") or "")
             if valid_tz(tz):
                 return tz
-    return ""
+            country = str(_field(entity, "country") or "")
+    extra = getattr(activity, "model_extra", None) or {}
+    local = str(getattr(activity, "local_timezone", None) or extra.get("localTimezone") or "")
+    if valid_tz(local):
+        return local
+    locale = str(getattr(activity, "locale", None) or extra.get("locale") or "")
+    region = locale.replace("_", "-").split("-")[-1] if "-" in locale.replace("_", "-") else ""
+    return country_zone(country) or country_zone(region)
+
+
+def country_zone(country: str) -> str:
+    """The IANA zone of a country that has exactly one (``IN`` → Asia/Kolkata), from the
+    tz database's ``zone1970.tab`` shipped with ``tzdata``; ``""`` for several or none."""
+    country = country.strip().upper()
+    if len(country) != 2 or not country.isalpha():
+        return ""
+    zones = _country_zones().get(country, [])
+    return zones[0] if len(zones) == 1 else ""
+
+
+_ZONES: dict[str, list[str]] = {}
+
+
+def _country_zones() -> dict[str, list[str]]:
+    if not _ZONES:
+        from importlib import resources
+
+        try:
+            text = (resources.files("tzdata") / "zoneinfo" / "zone1970.tab").read_text()
+        except (ModuleNotFoundError, FileNotFoundError, OSError):
+            return {}
+        for line in text.splitlines():
+            if line.startswith("#") or not line.strip():
+                continue
+            codes, _coords, zone = line.split("\t")[:3]
+            for code in codes.split(","):
+                _ZONES.setdefault(code, []).append(zone)
+    return _ZONES
 
 
 def _field(entity: Any, name: str) -> Any:
@@ -107,6 +157,60 @@ class TeamsPeople:
         name = str(getattr(member, "name", "") or getattr(activity.from_, "name", "") or "")
         return Person(user=key, email=email if "@" in email else "", tz=tz, is_admin=False,
                       name=name, fetched_at=datetime.now(UTC))
+
+
+    async def invitees(self, activity: Any, api: Any,
+                       tokens: tuple[Token, ...]) -> tuple[Invitee, ...]:
+        """Each @mention (a ``29:…`` member id) or email looked up: reachable when the
+        person has a 1:1 chat with SecureMeet (an invitation goes nowhere else)."""
+        found = []
+        for token in tokens:
+            try:
+                invitee = await self._invitee(activity, api, token)
+            except Exception as exc:  # the SDK raises httpx errors of several kinds
+                log.info("looking a Teams invitee up failed: %s", _describe(exc))
+                continue
+            if invitee is not None:
+                found.append(invitee)
+        return tuple(found)
+
+    async def _invitee(self, activity: Any, api: Any, token: Token) -> Invitee | None:
+        store = self.services.store
+        if token.kind == "email":
+            users = await run_blocking(store.teams_users_with_email, token.value)
+            for user in users:
+                invitee = await self._reach(token, user, token.label, token.value)
+                if invitee.reachable:
+                    return invitee
+            return Invitee(token, token.value, email=token.value, reason=NO_PERSONAL_CHAT)
+        if token.kind != "mention":
+            return None
+        name = token.label or token.value
+        if token.value.startswith("28:"):
+            return Invitee(token, name, reason="a bot")
+        try:
+            member = await api.conversations.get_member_by_id(roster_of(activity), token.value)
+        except Exception as exc:
+            status = getattr(getattr(exc, "response", None), "status_code", None)
+            if status == 404:
+                return Invitee(token, name, reason="not a member here")
+            raise
+        aad = str(getattr(member, "aad_object_id", "") or "")
+        email = str(getattr(member, "email", "") or getattr(member, "user_principal_name", "")
+                    or "").strip().lower()
+        name = str(getattr(member, "name", "") or name)
+        if not aad:
+            return Invitee(token, name, email=email, reason="unknown user")
+        return await self._reach(token, user_key(aad), name, email if "@" in email else "")
+
+    async def _reach(self, token: Token, user: str, name: str, email: str) -> Invitee:
+        refs = await run_blocking(self.services.store.teams_conversations, user)
+        person = await run_blocking(self.services.store.get_person, user)
+        tz = (person.tz if person and person.tz else "") or self.services.config.default_tz
+        name = (person.name if person and person.name else "") or name
+        if not any(r.kind == "personal" for r in refs):
+            return Invitee(token, name, email=email, reason=NO_PERSONAL_CHAT)
+        return Invitee(token, name, user=user, email=email, tz=tz)
 
 
 def roster_of(activity: Any) -> str:

@@ -24,6 +24,7 @@ claim against the activity's ``serviceUrl``) before any of ours runs.
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 import warnings
 from collections.abc import Iterator
@@ -31,6 +32,10 @@ from typing import Any
 
 from bot.config import Config
 from bot.teams.retry import Retrying
+
+# The SDK logs every activity it receives, whole, at DEBUG: a Zoom link pasted for a
+# preview (composeExtension/queryLink) may carry its passcode. Its INFO lines stay.
+logging.getLogger("microsoft_teams.apps.app_process").setLevel(logging.INFO)
 
 PATH = "/api/messages"
 TIMEOUT = 15.0  # seconds, for every Bot Connector call

@@ -126,6 +126,16 @@ ALTER TABLE open_requests ADD COLUMN owner text, ADD COLUMN lease_until timestam
 """
 
 
+M008_SHARING = """
+CREATE TABLE invitations (
+    meeting_id bigint NOT NULL, "user" text NOT NULL, email text, name text, tz text,
+    at timestamptz, seq bigint GENERATED ALWAYS AS IDENTITY,
+    PRIMARY KEY (meeting_id, "user")
+);
+CREATE TABLE join_hosts (host text PRIMARY KEY, at timestamptz);
+"""
+
+
 @dataclass(frozen=True)
 class Migration:
     name: str
@@ -143,6 +153,7 @@ MIGRATIONS: tuple[Migration, ...] = (
     Migration("m005_pending_creates", M005_PENDING),
     Migration("m006_open_requests", M006_OPEN),
     Migration("m007_shared_work", M007_SHARED_WORK),
+    Migration("m008_sharing", M008_SHARING + stats.ROLLUPS_V2),
 )
 NAMES = tuple(m.name for m in MIGRATIONS)
 

@@ -224,6 +224,44 @@ BEGIN
 END $$;
 """
 
+# Frozen: applied by migration m008_sharing. Leaks caught, by channel type (an event of
+# kind 'leak' whose data.channel_type is the key): SQLite's rollup_event_leak trigger.
+# rollup_rebuild() is replaced to count them too when it recounts everything.
+ROLLUPS_V2 = r"""
+CREATE FUNCTION rollup_event_leak(p_day text, p_data jsonb) RETURNS void LANGUAGE sql AS $$
+    SELECT rollup_add('leak_channel', p_day, CASE jsonb_typeof(p_data -> 'channel_type')
+        WHEN 'string' THEN p_data ->> 'channel_type' ELSE '' END, 1)
+$$;
+CREATE FUNCTION rollup_leak_row() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+    PERFORM rollup_event_leak(rollup_utc_day(NEW.at), NEW.data);
+    RETURN NULL;
+END $$;
+CREATE TRIGGER rollup_event_leak AFTER INSERT ON events
+    FOR EACH ROW WHEN (NEW.kind = 'leak') EXECUTE FUNCTION rollup_leak_row();
+
+CREATE OR REPLACE FUNCTION rollup_rebuild() RETURNS void LANGUAGE plpgsql AS $$
+DECLARE
+    r record;
+BEGIN
+    TRUNCATE host_days, hosts, endings, daily_counts;
+    FOR r IN SELECT * FROM meetings LOOP
+        PERFORM rollup_meeting(rollup_utc_day(r.created_at),
+            lower(coalesce(r.host_email, '') COLLATE "C"), coalesce(r.platform, ''),
+            coalesce(r.compliant, false), r.failed_rules, 1);
+    END LOOP;
+    FOR r IN SELECT * FROM events ORDER BY id LOOP
+        PERFORM rollup_event(rollup_utc_day(r.at), coalesce(r.kind, ''),
+                             coalesce(r.outcome, ''), r.meeting_id, r.data);
+        IF r.kind = 'leak' THEN
+            PERFORM rollup_event_leak(rollup_utc_day(r.at), r.data);
+        END IF;
+    END LOOP;
+END $$;
+SELECT rollup_event_leak(rollup_utc_day(at), data) FROM events WHERE kind = 'leak';
+"""
+ROLLUP_TRIGGERS_V2 = ("rollup_event_leak",)
+
 ROLLUP_TRIGGERS = (
     "rollup_meetings_insert", "rollup_meetings_delete", "rollup_meetings_update",
     "rollup_host_day_new", "rollup_host_day_gone", "rollup_host_new", "rollup_host_moved",

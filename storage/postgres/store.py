@@ -22,6 +22,7 @@ from commands.live import LiveState, TimelineEntry, Watch
 from commands.records import (
     NO_DATA,
     Event,
+    Invitation,
     MeetingRecord,
     OpenRequest,
     PendingCreate,
@@ -277,6 +278,38 @@ class PostgresStore:
                 'lower(%s COLLATE "C") AND "user" LIKE \'teams:%%\' ORDER BY fetched_at DESC',
                 [email])
             return [r[0] for r in rows]
+
+    def forget_teams_conversation(self, conversation_id: str) -> int:
+        with self.connection() as conn:
+            return conn.execute("DELETE FROM teams_conversations WHERE conversation_id = %s",
+                                [conversation_id.split(";")[0]]).rowcount
+
+    # sharing privately ----------------------------------------------------------------
+    def save_invitations(self, invitations: Sequence[Invitation]) -> None:
+        with self.connection() as conn, conn.transaction():
+            for inv in invitations:
+                conn.execute(
+                    'INSERT INTO invitations (meeting_id, "user", email, name, tz, at) '
+                    "VALUES (%s, %s, %s, %s, %s, %s) ON CONFLICT DO NOTHING",
+                    [inv.meeting_id, inv.user, inv.email.lower(), inv.name, inv.tz,
+                     times.seconds(inv.at or datetime.now(UTC))])
+
+    def invitations(self, meeting_id: int) -> list[Invitation]:
+        with self.connection() as conn:
+            rows = conn.execute(
+                'SELECT meeting_id, "user", email, name, tz, at FROM invitations '
+                "WHERE meeting_id = %s ORDER BY seq", [meeting_id]).fetchall()
+        return [Invitation(r[0], r[1], r[2] or "", r[3] or "", r[4] or "", times.out(r[5]))
+                for r in rows]
+
+    def learn_join_host(self, host: str, *, at: datetime) -> None:
+        with self.connection() as conn:
+            conn.execute("INSERT INTO join_hosts (host, at) VALUES (%s, %s) "
+                         "ON CONFLICT DO NOTHING", [host.lower(), times.seconds(at)])
+
+    def join_hosts(self) -> frozenset[str]:
+        with self.connection() as conn:
+            return frozenset(r[0] for r in conn.execute("SELECT host FROM join_hosts"))
 
     # live meetings (Zoom webhooks, storage/postgres/live.py) -----------------------------
     def live_watch(self, meeting_id: int) -> Watch | None:

@@ -62,6 +62,16 @@ def build_dataset(store):
     add(Event("move", day(3), "u", "slack", 5, "moved", {"scope": "occurrence"}))
     add(Event("move", day(35), "u", "slack", 4, "moved", {"scope": "meeting"}))  # outside
     add(Event("cancel", day(1), "u", "slack", 3, "cancelled", {"scope": "meeting"}))
+    # sharing privately: invitations delivered (one event each), leaks caught by channel
+    for who in ("slack:T1:U7", "slack:T1:U8", "teams:aad-9"):
+        add(Event("invite", day(1), "slack:x", "slack", 1, "sent", {"to": who}))
+    add(Event("invite", day(33), "slack:x", "slack", 4, "sent", {"to": "slack:T1:U7"}))
+    add(Event("leak", day(2), "slack:T1:U2", "slack", 2, "caught", {"channel_type": "public"}))
+    add(Event("leak", day(6), "slack:T1:U2", "slack", 2, "caught", {"channel_type": "public"}))
+    add(Event("leak", day(6), "slack:T1:U3", "slack", 3, "caught",
+              {"channel_type": "group_dm"}))
+    add(Event("leak", day(35), "slack:T1:U3", "slack", 3, "caught",
+              {"channel_type": "private"}))  # outside 30d
 
 
 EXPECTED_30D = {
@@ -80,6 +90,8 @@ EXPECTED_30D = {
     "refusals": 2,
     "moves": 2,
     "cancellations": 1,
+    "invitations_sent": 3,
+    "leaks_caught": {"total": 3, "by_channel_type": {"public": 2, "group_dm": 1}},
     "parse_failures": {"count": 3, "top_phrases": [["tmrw 3ish", 2], ["asap", 1]]},
     "weekly_trend": [
         {"week": "2026-10-26", "meetings": 0, "compliant": 0},

@@ -159,9 +159,9 @@ def test_the_chart_is_deterministic_and_handles_no_weeks():
 
 def test_every_json_key_is_documented():
     doc = (ROOT / "docs" / "STATS.md").read_text("utf-8")
-    paths = [key for key in EXPECTED_30D if key != "fixes_by_rule"] + [
-        f"{key}.{sub}" for key in ("compliance_at_creation", "audits", "ended",
-                                   "parse_failures") for sub in EXPECTED_30D[key]]
+    nested = ("compliance_at_creation", "audits", "ended", "parse_failures", "leaks_caught")
+    paths = [key for key in EXPECTED_30D if key not in ("fixes_by_rule", "leaks_caught")] + [
+        f"{key}.{sub}" for key in nested for sub in EXPECTED_30D[key]]
     assert "`fixes_by_rule`" in doc
     for path in paths:
         assert f"`{path}`" in doc, f"docs/STATS.md does not describe {path}"

@@ -2,7 +2,9 @@
 
 :class:`FakeSlack` is a threaded HTTP server (as Bolt's own ``mock_web_api_server``)
 answering the Web API methods SecureMeet calls — ``auth.test``, ``users.info``,
-``chat.postMessage``, ``chat.postEphemeral``, ``views.publish``, ``conversations.open``,
+``users.lookupByEmail``, ``chat.postMessage``, ``chat.postEphemeral``, ``chat.unfurl``,
+``views.publish``, ``conversations.open``, ``conversations.info`` (from
+:meth:`FakeSlack.add_channel`),
 ``files.getUploadURLExternal`` → upload URL → ``files.completeUploadExternal`` — and the
 ``response_url`` endpoints (``/response/<id>``). Everything that reaches it is
 recorded; a test asserts on what arrived. ``fail(path, times, status=429)`` makes the
@@ -48,6 +50,8 @@ class FakeSlack(LocalHTTPFake):
     def __init__(self, *, token: str = BOT_TOKEN) -> None:
         self.token = token
         self.users: dict[str, dict[str, Any]] = {}
+        self.channels: dict[str, dict[str, Any]] = {}  # conversations.info
+        self.dm_override: dict[str, str] = {}  # user → what conversations.open answers
         self.calls: list[Call] = []
         self._failures: dict[str, list[tuple[int, str]]] = {}
         self._lock = threading.Condition()
@@ -76,6 +80,14 @@ class FakeSlack(LocalHTTPFake):
             "is_restricted": is_restricted, "is_ultra_restricted": False,
             "is_stranger": team_id != TEAM_ID,
         }
+
+    def add_channel(self, channel_id: str, name: str, *, private: bool = False,
+                    mpim: bool = False, shared: bool = False) -> None:
+        """A conversation as ``conversations.info`` describes it."""
+        self.channels[channel_id] = {
+            "id": channel_id, "name": name, "is_channel": not (private or mpim),
+            "is_group": private, "is_im": False, "is_mpim": mpim, "is_private": private or mpim,
+            "is_ext_shared": shared, "is_shared": shared}
 
     def response_url(self, label: str = "") -> str:
         return f"{self.url}/response/{label or 'r'}-{next(self._ids)}"
@@ -160,10 +172,17 @@ class FakeSlack(LocalHTTPFake):
         if method in ("chat.postMessage", "chat.postEphemeral"):
             return {"ok": True, "channel": d.get("channel"), "ts": f"{time.time():.6f}",
                     "message_ts": f"{time.time():.6f}"}
+        if method == "chat.unfurl":
+            return {"ok": True}
+        if method == "conversations.info":
+            found = self.channels.get(str(d.get("channel")))
+            return {"ok": True, "channel": found} if found else {
+                "ok": False, "error": "channel_not_found"}
         if method == "views.publish":
             return {"ok": True, "view": {"id": "V1", "type": "home"}}
         if method == "conversations.open":
-            return {"ok": True, "channel": {"id": "D" + str(d.get("users", "X"))}}
+            users = str(d.get("users", "X"))
+            return {"ok": True, "channel": {"id": self.dm_override.get(users, "D" + users)}}
         if method == "files.getUploadURLExternal":
             file_id = f"F{next(self._ids)}"
             return {"ok": True, "file_id": file_id, "upload_url": f"{self.url}/upload/{file_id}"}
@@ -277,10 +296,21 @@ def action_body(*, user_id: str, action_id: str, value: str, response_url: str |
     return urlencode({"payload": json.dumps(payload)})
 
 
-def event_body(event: dict[str, Any], *, team_id: str = TEAM_ID) -> str:
+def event_body(event: dict[str, Any], *, team_id: str = TEAM_ID,
+               event_id: str | None = None) -> str:
     return json.dumps({
         "token": "deprecated-verification-token", "team_id": team_id,
         "api_app_id": "A0SECUREMEET", "event": event, "type": "event_callback",
-        "event_id": f"Ev{next(_triggers)}", "event_time": int(time.time()),
+        "event_id": event_id or f"Ev{next(_triggers)}", "event_time": int(time.time()),
         "authorizations": [{"team_id": team_id, "user_id": "UBOT", "is_bot": True}],
     })
+
+
+def link_shared(urls: list[str], *, user_id: str, channel: str = "C0GENERAL",
+                source: str = "conversations_history", member: bool = True) -> dict[str, Any]:
+    """A ``link_shared`` event as Slack sends it for links on the app's unfurl domains."""
+    ts = f"{time.time():.6f}"
+    return {"type": "link_shared", "channel": channel, "is_bot_user_member": member,
+            "user": user_id, "message_ts": ts, "event_ts": ts, "source": source,
+            "unfurl_id": f"{channel}.{ts}.abc",
+            "links": [{"domain": url.split("/")[2], "url": url} for url in urls]}

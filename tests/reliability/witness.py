@@ -10,8 +10,9 @@ so it sees the *whole* run — the reliability suite alone or the full suite:
   (with its encrypted, H.323 and phone forms), each start URL and its ``zak``, each
   access token it issued, its client secret; the Slack bot token and signing secret;
 * everything that reached the fake Slack, split into what only the requester sees
-  (ephemeral ``response_url`` bodies) and what others could see (``chat.postMessage``,
-  non-ephemeral bodies, Home tab views, uploaded files);
+  (ephemeral ``response_url`` bodies, direct messages to one person: an invitation)
+  and what others could see (``chat.postMessage`` elsewhere, non-ephemeral bodies,
+  Home tab views, uploaded files, ephemeral messages in a channel, link unfurls);
 * every SQLite database a store opened.
 
 :func:`scan` looks for each secret in each place it must never be. Passcodes may appear
@@ -169,11 +170,21 @@ def _hook_fake_slack(cls: Any) -> None:
         with _lock:
             everything_to_slack.append(text)
             ephemeral = call.data.get("response_type", "ephemeral") == "ephemeral"
+            one_to_one = str(call.data.get("channel") or "").startswith("D")
             if call.method == "response" and ephemeral:  # Slack's default for response_url
                 private.append(text)
+            elif call.method == "chat.postMessage" and one_to_one:
+                private.append(text)  # a direct message to one person: an invitation
+            elif call.method == "chat.unfurl":
+                # Keyed by the URLs as the user posted them (Slack's API): the previews
+                # SecureMeet attaches are what it shows, and they must hold no secret.
+                unfurls = call.data.get("unfurls") or {}
+                if isinstance(unfurls, str):
+                    unfurls = json.loads(unfurls)
+                public.append(json.dumps(list(unfurls.values())))
             elif call.method in ("response", "chat.postMessage", "chat.update",
                                  "chat.scheduleMessage", "views.publish", "upload",
-                                 "files.completeUploadExternal"):
+                                 "files.completeUploadExternal", "chat.postEphemeral"):
                 public.append(text)
         return record(self, call)
 

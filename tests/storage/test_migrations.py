@@ -45,8 +45,8 @@ def new_database(backend, tmp_path, request):
 
 def test_both_backends_have_the_same_numbered_migrations():
     assert pg_migrations.NAMES == MIGRATION_NAMES
-    assert SCHEMA_VERSION == len(MIGRATION_NAMES) == 7
-    assert [name[:4] for name in MIGRATION_NAMES] == [f"m{i:03}" for i in range(1, 8)]
+    assert SCHEMA_VERSION == len(MIGRATION_NAMES) == 8
+    assert [name[:4] for name in MIGRATION_NAMES] == [f"m{i:03}" for i in range(1, 9)]
 
 
 def test_migrate_reaches_the_version_once_and_the_store_is_then_ready(new_database, backend):

@@ -163,11 +163,11 @@ def test_every_rollup_trigger_exists_after_all_migrations(store, backend):
     if backend == "sqlite":
         names = {r[0] for r in sql(store, "SELECT name FROM sqlite_master "
                                           "WHERE type = 'trigger'")}
-        assert set(rollups.ROLLUP_TRIGGERS) <= names
+        assert set(rollups.ROLLUP_TRIGGERS + rollups.ROLLUP_TRIGGERS_V2) <= names
     else:
         names = {r[0] for r in sql(store, "SELECT tgname FROM pg_trigger "
                                           "WHERE NOT tgisinternal")}
-        assert set(pg_rollups.ROLLUP_TRIGGERS) <= names
+        assert set(pg_rollups.ROLLUP_TRIGGERS + pg_rollups.ROLLUP_TRIGGERS_V2) <= names
 
 
 # Hosts differ in case: ASCII letters fold on both backends, others do not (SQLite's
@@ -176,14 +176,15 @@ HOSTS = ("a@example.com", "A@Example.com", "b@example.com", "ülla@example.com",
          "Ülla@example.com", "")
 RULE_IDS = ("waiting-room", "passcode", "fresh-id")
 KINDS = ("schedule", "audit", "fix", "end", "meeting_ended", "meeting_started", "refusal",
-         "parse_failure", "error")
+         "parse_failure", "error", "invite", "leak")
 _text = st.text(st.characters(blacklist_categories=("Cs",), blacklist_characters="\x00"),
                 max_size=130)
 _value = st.one_of(_text, st.sampled_from(RULE_IDS), st.booleans(), st.integers(-2, 2),
                    st.none(), st.lists(st.sampled_from(RULE_IDS + ("x",)), max_size=4),
                    st.lists(st.one_of(st.integers(), _text), max_size=2))
 _data = st.dictionaries(st.sampled_from(("failed", "rule", "phrase", "command",
-                                         "ended_for_all", "peak", "by")), _value, max_size=4)
+                                         "ended_for_all", "peak", "by", "channel_type")),
+                        _value, max_size=4)
 _when = st.tuples(st.integers(0, 20), st.integers(0, 86399))
 _ops = st.lists(st.one_of(
     st.tuples(st.just("meeting"), st.integers(1, 6), st.sampled_from(HOSTS),

@@ -178,3 +178,11 @@ def test_parse_action_id_rejects_foreign_ids():
     assert blocks.parse_action_id("securemeet:end:0") == "end"
     for bad in ("end", "other:end:0", "securemeet::0", "securemeet:end"):
         assert blocks.parse_action_id(bad) is None
+
+
+def test_escaped_command_text_is_read_as_typed_and_mentions_stay():
+    from bot.slack.app import unescape_text
+
+    assert unescape_text("tomorrow 3pm Q&amp;A &lt;draft&gt; with <@U1|ravi>") == (
+        "tomorrow 3pm Q&A <draft> with <@U1|ravi>")
+    assert unescape_text("&amp;lt;") == "&lt;"  # unescaped once, as Slack escaped once

@@ -29,13 +29,15 @@ def test_complete_for_http():
     assert data["features"]["bot_user"]["display_name"] == "SecureMeet"
     assert data["features"]["app_home"]["home_tab_enabled"] is True
     (command,) = data["features"]["slash_commands"]
-    assert command["command"] == "/securemeet" and command["should_escape"] is False
+    assert command["command"] == "/securemeet" and command["should_escape"] is True
     assert command["url"] == f"{m.PLACEHOLDER_URL}/slack/events"
     assert set(data["oauth_config"]["scopes"]["bot"]) >= {
-        "commands", "chat:write", "users:read", "users:read.email", "im:write", "files:write"}
+        "commands", "chat:write", "users:read", "users:read.email", "im:write", "files:write",
+        "links:read", "links:write"}
+    assert data["features"]["unfurl_domains"] == ["zoom.us", "zoom.com"]
     settings = data["settings"]
     assert settings["event_subscriptions"]["request_url"] == command["url"]
-    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened"]
+    assert settings["event_subscriptions"]["bot_events"] == ["app_home_opened", "link_shared"]
     assert settings["interactivity"] == {"is_enabled": True, "request_url": command["url"]}
     assert settings["socket_mode_enabled"] is False
     assert settings["org_deploy_enabled"] is False
@@ -84,3 +86,14 @@ def test_cli_socket_mode_drops_urls():
 def test_cli_refuses_a_non_url():
     result = CliRunner().invoke(main, ["manifest", "--url", "bot.example.org"])
     assert result.exit_code != 0 and "https://" in result.output
+
+
+def test_a_join_link_host_of_the_accounts_own_is_an_unfurl_domain_too():
+    result = CliRunner().invoke(main, ["manifest", "--url", "https://h.example",
+                                       "--link-domain", "meet.acme.example",
+                                       "--link-domain", "acme.zoom.us"])
+    assert result.exit_code == 0, result.output
+    domains = yaml.safe_load(result.output)["features"]["unfurl_domains"]
+    assert domains == ["zoom.us", "zoom.com", "meet.acme.example"]  # acme.zoom.us: covered
+    bad = CliRunner().invoke(main, ["manifest", "--link-domain", "not a domain"])
+    assert bad.exit_code != 0 and "not a domain" in bad.output

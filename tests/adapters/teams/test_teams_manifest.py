@@ -152,3 +152,13 @@ def test_cli_prints_the_committed_manifest():
         "TEAMS_APP_ID": ""})
     assert result.exit_code == 0
     assert result.output == (PACKAGE / "manifest.json").read_text(encoding="utf-8")
+
+
+def test_personal_by_default_and_zoom_links_are_unfurled_by_the_bot():
+    data = m.manifest()
+    assert data["defaultInstallScope"] == "personal"
+    (extension,) = data["composeExtensions"]
+    assert extension["botId"] == data["bots"][0]["botId"] and extension["commands"] == []
+    (handler,) = extension["messageHandlers"]
+    assert handler["type"] == "link"
+    assert {"zoom.us", "*.zoom.us", "zoom.com", "*.zoom.com"} <= set(handler["value"]["domains"])
