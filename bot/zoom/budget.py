@@ -26,6 +26,7 @@ unreachable never stops a Zoom call (it is logged, and Zoom's own 429 and its
 from __future__ import annotations
 
 import logging
+import math
 import threading
 import time
 from collections.abc import Callable, Iterator
@@ -41,6 +42,7 @@ from commands.ports import RateStore
 log = logging.getLogger("securemeet.zoom")
 
 DEFAULT_SHARE = 0.8
+MIN_SLEEP = 1e-6  # seconds: the stores keep times to the microsecond
 MAX_WAIT = 120.0  # seconds one call may queue before the user is told to try later
 BUSY = ("SecureMeet is sending Zoom as many requests as your Zoom plan allows. "
         "Please try again in a minute.")
@@ -112,6 +114,9 @@ class RateBudget:
                     log.warning("zoom budget: a %s call queued %.0fs; giving up", category,
                                 waited)
                     raise ZoomRateLimited(BUSY)
+                # Up to the next microsecond (the stores' precision): a refill that falls
+                # short by a float's last bit must not make us spin or oversleep.
+                wait = max(math.ceil(wait / MIN_SLEEP) * MIN_SLEEP, MIN_SLEEP)
                 self._sleep(wait)
                 waited += wait
 
