@@ -57,7 +57,7 @@ class Config:
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
     zoom_webhook_secret: str = field(default="", repr=False)
     zoom_plan: str = "pro"  # the Zoom account's plan: its rate limits (bot/zoom/rates.py)
-    zoom_rate_share: float = 0.8  # of those limits, what SecureMeet may use (other apps share)
+    zoom_rate_share: float = 0.9  # of those limits, what SecureMeet may use (other apps share)
     zoom_cache_seconds: float = 120.0  # host and account settings kept this long (0: off)
     emulator_limits: str = ""  # the sandbox emulator answers 429 past this plan's limits
     teams_app_id: str = ""
@@ -242,7 +242,7 @@ def _fraction(var: str, raw: str) -> float:
     except ValueError:
         value = float("nan")
     if not 0.05 <= value <= 1:
-        raise ConfigError(f"{var}={raw!r} must be a fraction from 0.05 to 1 (e.g. 0.8).")
+        raise ConfigError(f"{var}={raw!r} must be a fraction from 0.05 to 1 (e.g. 0.9).")
     return value
 
 

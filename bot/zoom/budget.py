@@ -10,7 +10,7 @@ empty. A burst queues instead of failing.
 
 How fast a bucket refills:
 
-* ``rate = limit × share``: ``share`` (default 0.8) leaves the rest of the account's
+* ``rate = limit × share``: ``share`` (default 0.9) leaves the rest of the account's
   budget to the other apps installed on it, which Zoom counts with ours.
 * ``burst = 1``: calls are spaced ``1/rate`` apart and never bunch up, so in any one
   second at most ``rate + 1`` calls start, under the limit even for a counter with a
@@ -41,7 +41,7 @@ from commands.ports import RateStore
 
 log = logging.getLogger("securemeet.zoom")
 
-DEFAULT_SHARE = 0.8
+DEFAULT_SHARE = 0.9
 MIN_SLEEP = 1e-6  # seconds: the stores keep times to the microsecond
 MAX_WAIT = 120.0  # seconds one call may queue before the user is told to try later
 BUSY = ("SecureMeet is sending Zoom as many requests as your Zoom plan allows. "
