@@ -26,6 +26,7 @@ from bot.services import Messenger, Services
 from bot.zoom.budget import RateBudget
 from bot.zoom.cache import CachedZoom
 from bot.zoom.client import ZoomClient
+from bot.zoom.store_thread import OneThreadStore
 from commands.context import Context
 from commands.errors import ZoomUnavailable
 from commands.ports import Store, ZoomGateway
@@ -109,12 +110,14 @@ def _zoom_client(config: Config, store: Store, closers: list[Callable[[], object
                  account_id: str, **endpoints: str) -> ZoomGateway:
     from bot.observability import zoom_call  # every Zoom call's latency, for /metrics
 
-    budget = RateBudget(store, account_id=account_id, plan=config.zoom_plan,
+    shared = OneThreadStore(store)  # Zoom calls come from short-lived threads
+    closers.append(shared.close)
+    budget = RateBudget(shared, account_id=account_id, plan=config.zoom_plan,
                         share=config.zoom_rate_share)
-    client = ZoomClient(account_id=account_id, on_call=zoom_call, token_store=store,
+    client = ZoomClient(account_id=account_id, on_call=zoom_call, token_store=shared,
                         secret_key=config.key_bytes(), budget=budget, **endpoints)
     closers.append(client.close)
-    return CachedZoom(client, ttl=config.zoom_cache_seconds, versions=store)
+    return CachedZoom(client, ttl=config.zoom_cache_seconds, versions=shared)
 
 
 def _save_sandbox(emulator: Any, path: Path) -> None:

@@ -150,3 +150,11 @@ def test_the_wired_gateway_still_offers_the_clients_operations(wire, zoom):
     app.zoom.warm()
     assert app.zoom.token_fetches == 2  # doctor's fresh one, and the shared one
     assert isinstance(app.zoom._zoom, ZoomClient)
+
+
+def test_zoom_calls_from_short_lived_threads_leave_no_connections_behind(wire, zoom):
+    app = wire()
+    for n in range(8):  # each schedule reads Zoom from a new pool of threads (gather)
+        schedule(app, HOSTS[n % 4], f"Threads {n}")
+    # The dispatching thread's, and the one thread the Zoom client's store calls run on.
+    assert len(app.store._all) <= 3  # was one more per gather thread: 3 per schedule
