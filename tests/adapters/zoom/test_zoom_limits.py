@@ -15,7 +15,7 @@ import requests
 
 from bot.zoom import rates
 from bot.zoom.budget import BUSY, RateBudget
-from bot.zoom_emulator.limits import QPS_MESSAGE, category_of
+from bot.zoom_emulator.limits import QPS_MESSAGE, RateLimiter, category_of
 from commands.errors import ZoomRateLimited
 from tests.paths import ROOT
 
@@ -31,6 +31,12 @@ def api(zoom) -> requests.Session:
     return session
 
 
+def at_once(n, call):
+    """``n`` calls from 8 threads: well inside one second even on a busy machine."""
+    with ThreadPoolExecutor(8) as pool:
+        return list(pool.map(lambda _: call(), range(n)))
+
+
 def statuses(zoom):
     return [status for _, path, status in zoom.request_log if path.startswith("/v2/")]
 
@@ -41,9 +47,9 @@ def statuses(zoom):
 def test_past_pros_medium_limit_the_emulator_answers_429_as_zoom_does(zoom):
     zoom.set_limits("pro")
     session = api(zoom)
-    answers = [session.get(f"{zoom.api_url}/users/{HOST}/settings") for _ in range(21)]
-    assert [a.status_code for a in answers] == [200] * 20 + [429]
-    refused = answers[-1]
+    answers = at_once(21, lambda: session.get(f"{zoom.api_url}/users/{HOST}/settings"))
+    assert sorted(a.status_code for a in answers) == [200] * 20 + [429]
+    (refused,) = [a for a in answers if a.status_code == 429]
     assert refused.json() == {"code": 429, "message": QPS_MESSAGE}
     assert refused.headers["X-RateLimit-Category"] == "Medium"
     assert refused.headers["X-RateLimit-Type"] == "QPS"
@@ -58,20 +64,30 @@ def test_past_pros_medium_limit_the_emulator_answers_429_as_zoom_does(zoom):
 def test_categories_are_counted_apart_and_the_token_endpoint_not_at_all(zoom):
     zoom.set_limits("pro")
     session = api(zoom)
-    light = [session.get(f"{zoom.api_url}/users/{HOST}").status_code for _ in range(31)]
-    assert light == [200] * 30 + [429]
+    light = at_once(31, lambda: session.get(f"{zoom.api_url}/users/{HOST}").status_code)
+    assert sorted(light) == [200] * 30 + [429]
     assert session.get(f"{zoom.api_url}/accounts/me/lock_settings").status_code == 200
     for _ in range(40):
         api(zoom)  # 40 more tokens, no 429
     assert zoom.rate_limited == 1
 
 
-def test_business_allows_sixty_medium_calls_a_second(zoom):
-    zoom.set_limits("business")
-    session = api(zoom)
-    answers = [session.get(f"{zoom.api_url}/users/{HOST}/settings").status_code
-               for _ in range(61)]
-    assert answers == [200] * 60 + [429]
+@pytest.mark.parametrize(("plan", "light", "medium"), [("pro", 30, 20), ("business", 80, 60)])
+def test_each_plan_allows_its_number_in_any_one_second_window(plan, light, medium):
+    now = [100.0]
+    limiter = RateLimiter(plan, clock=lambda: now[0])
+    settings = f"/v2/users/{HOST}/settings"
+    assert [limiter.admit("GET", settings) for _ in range(medium)] == [None] * medium
+    assert [limiter.admit("GET", f"/v2/users/{HOST}") for _ in range(light)] == [None] * light
+    now[0] += 0.999  # the window slides: nothing has left it yet
+    refused = limiter.admit("GET", settings)
+    assert refused is not None and refused.status == 429
+    assert refused.headers["Retry-After"] == "1"
+    assert refused.headers["X-RateLimit-Limit"] == str(medium)
+    now[0] += 0.001  # the first ones leave it
+    assert limiter.admit("GET", settings) is None
+    assert limiter.admit("POST", "/oauth/token") is None  # never limited
+    assert limiter.refused == 1
 
 
 def test_limits_are_off_unless_asked_and_can_be_set_over_http(zoom):
