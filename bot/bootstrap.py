@@ -61,7 +61,11 @@ def bootstrap(config: Config | None = None, *, zoom: ZoomGateway | None = None,
 
 
 class Offline:
-    """The Zoom gateway of a command that must not call Zoom: every call refuses."""
+    """The Zoom gateway of a command that must not call Zoom: every call refuses (and
+    there is nothing to warm up)."""
+
+    def warm(self) -> None:
+        return None
 
     def __getattr__(self, name: str) -> Any:
         def refuse(*args: Any, **kwargs: Any) -> Any:

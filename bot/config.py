@@ -46,6 +46,7 @@ class Config:
     host_left_seconds: float = 30.0
     recovery_grace_seconds: float = 120.0
     recovery_interval_seconds: float = 60.0
+    timer_poll_seconds: float = 1.0
     slack_bot_token: str = field(default="", repr=False)
     slack_signing_secret: str = field(default="", repr=False)
     slack_app_token: str = field(default="", repr=False)
@@ -283,6 +284,7 @@ ENV: dict[str, tuple[str, Reader]] = {
     "host_left_seconds": ("SECUREMEET_HOST_LEFT_SECONDS", _seconds(0.1, 3600)),
     "recovery_grace_seconds": ("SECUREMEET_RECOVERY_GRACE_SECONDS", _seconds(0, 86400)),
     "recovery_interval_seconds": ("SECUREMEET_RECOVERY_INTERVAL_SECONDS", _seconds(0.1, 3600)),
+    "timer_poll_seconds": ("SECUREMEET_TIMER_POLL_SECONDS", _seconds(0.05, 60)),
     "secret_key": ("SECUREMEET_SECRET_KEY", _text),
     "slack_bot_token": ("SLACK_BOT_TOKEN", _text),
     "slack_signing_secret": ("SLACK_SIGNING_SECRET", _text),

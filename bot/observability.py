@@ -62,7 +62,8 @@ log = logging.getLogger("securemeet.access")
 
 request_id: contextvars.ContextVar[str] = contextvars.ContextVar("request_id", default="-")
 
-ROUTES = frozenset({"/healthz", "/metrics", "/slack/events", "/zoom/webhook", "/api/messages"})
+ROUTES = frozenset({"/healthz", "/livez", "/readyz", "/metrics", "/slack/events",
+                    "/zoom/webhook", "/api/messages"})
 PEEK_BYTES = 64 * 1024  # bodies over the server's limit are refused anyway
 _INBOUND_ID = re.compile(r"[A-Za-z0-9._-]{1,64}")
 _WORD = re.compile(r"[a-z][a-z0-9_.-]{0,39}")

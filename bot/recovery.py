@@ -19,7 +19,7 @@ import contextlib
 import logging
 from datetime import timedelta
 
-from bot import notify
+from bot import notify, replica
 from bot.pool import run_blocking
 from bot.services import Services
 from commands import recovery
@@ -57,7 +57,7 @@ class RecoveryLoop:
         """One sweep; never raises (the server must not stop over it)."""
         try:
             settled = await run_blocking(recovery.sweep, self.services.ctx,
-                                         older_than=self.grace)
+                                         older_than=self.grace, owner=replica.ID)
         except Exception:
             log.exception("the sweep of interrupted creates failed; trying again later")
             return []
@@ -71,7 +71,7 @@ class RecoveryLoop:
                 told.add(item.pending.requester)
         try:
             stale = await run_blocking(recovery.stale_requests, self.services.ctx,
-                                       older_than=self.grace)
+                                       older_than=self.grace, owner=replica.ID)
         except Exception:
             log.exception("the sweep of unanswered requests failed; trying again later")
             return settled

@@ -3,20 +3,22 @@
 Routes (the contract in ``../shared/DESIGN.md``)::
 
     GET  /healthz         200 JSON: status, mode (sandbox | live), version, front ends
-    GET  /metrics         Prometheus text: requests, errors, Zoom latency, acks
-                          (bot/observability.py, which also logs one line per request)
-    POST /slack/events    Slack: slash command, buttons, App Home (bot/slack)
-    POST /zoom/webhook    Zoom webhooks (bot/zoom_webhooks/route.py)      — see FRONT_ENDS
-    POST /api/messages    Microsoft Teams (bot/teams)                — see FRONT_ENDS
+    GET  /livez           200 while the process runs (bot/health.py)
+    GET  /readyz          200 once warm and the database is ready, else 503 and why
+    GET  /metrics         Prometheus text (bot/observability.py; a bearer token, or off
+                          beyond loopback without one)
+    POST /slack/events    Slack: slash command, buttons, events (bot/slack)
+    POST /zoom/webhook    Zoom webhooks (bot/zoom_webhooks)
+    POST /api/messages    Microsoft Teams (bot/teams)
 
-Each front end is a function ``front_end(services, **options) -> FrontEnd``: its routes,
-whether it is on, and optional start-up and shutdown coroutines (a Socket Mode
-connection, draining replies in progress). A front end whose secrets are missing is
-off: it logs one line saying how to turn it on, and its route answers 503 with a JSON
-body saying the same, so the rest of the server still starts.
+The front ends come from :mod:`bot.platforms` (each platform's ``front_end(services,
+door)``) and the Zoom webhooks; each is a :class:`bot.frontend.FrontEnd`: its routes,
+whether it is on, and optional start-up and shutdown coroutines. A front end whose
+secrets are missing is off: it logs one line saying how to turn it on, and its route
+answers 503 with a JSON body saying the same, so the rest of the server still starts.
 
-Every request body is capped (:data:`MAX_BODY`, 64 KiB → 413): Slack, Zoom and Teams
-send a few KiB at most. Blocking work runs on :mod:`bot.pool`, never on the loop.
+Every request body passes :mod:`bot.guards` first (at most 64 KiB → 413; a body nobody
+can parse → 400). Blocking work runs on :mod:`bot.pool`, never on the loop.
 ``serve()`` runs one uvicorn worker; SIGTERM/SIGINT stop accepting, let requests in
 flight finish, then let each front end finish the replies it has started.
 """
@@ -37,6 +39,7 @@ from starlette.routing import BaseRoute, Route
 from bot import guards, observability, pool
 from bot.frontdoor import FrontDoor
 from bot.frontend import MAX_BODY, FrontEnd
+from bot.health import Readiness
 from bot.platforms import PLATFORMS
 from bot.recovery import RecoveryLoop
 from bot.services import Services
@@ -77,6 +80,7 @@ def create_app(services: Services, *, socket_mode: bool = False,
     ends = front_ends(services, door, socket_mode=socket_mode) if ends is None else ends
     config = services.config
     sweeper = RecoveryLoop(services)  # creates a crash interrupted (bot/recovery.py)
+    readiness = Readiness(services)  # GET /livez, /readyz (bot/health.py)
     health = {
         "status": "ok",
         "mode": "sandbox" if config.sandbox else "live",
@@ -98,6 +102,7 @@ def create_app(services: Services, *, socket_mode: bool = False,
             if end.startup is not None:
                 await end.startup()
         await sweeper.start()
+        await readiness.warm_up()
         try:
             yield
         finally:
@@ -117,7 +122,7 @@ def create_app(services: Services, *, socket_mode: bool = False,
             pool.shutdown(wait=True)
 
     routes: list[BaseRoute] = [
-        Route("/healthz", healthz, methods=["GET"]),
+        Route("/healthz", healthz, methods=["GET"]), *readiness.routes(),
         observability.metrics_route(token=config.metrics_token, public=public)]
     for end in ends:
         routes += end.routes

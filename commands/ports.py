@@ -66,6 +66,11 @@ class ZoomGateway(Protocol):
 
     def get_account_lock_settings(self) -> Json: ...
 
+    def warm(self) -> None:
+        """Get ready for the first call (an access token) so it does not pay for it; a
+        failure is raised, and the first call tries again."""
+        ...
+
 
 class MeetingStore(Protocol):
     """Meetings SecureMeet scheduled, their audits and the hosts' passcode fingerprints."""
@@ -226,6 +231,11 @@ class SweepStore(Protocol):
     def claim_open_requests(self, *, before: datetime, now: datetime, owner: str,
                             lease: timedelta, limit: int) -> list[OpenRequest]:
         """As :meth:`claim_pending_creates`, for unanswered chat requests."""
+        ...
+
+    def release_pending(self, key: str, owner: str) -> bool:
+        """Give a claimed intent back (its settling failed for now: Zoom is down), so the
+        next sweep, on any replica, tries it again; False if ``owner`` did not hold it."""
         ...
 
 

@@ -38,6 +38,8 @@ log = logging.getLogger("securemeet.recovery")
 
 GRACE = timedelta(minutes=2)  # a create, read-back and record take seconds, retries included
 GIVE_UP_AFTER = timedelta(hours=24)
+LEASE = timedelta(minutes=5)  # an item claimed by one sweep is left alone by others this long
+BATCH = 100  # items claimed per sweep
 
 REMOVED, KEPT, NOTHING = "removed", "kept", "nothing"
 
@@ -49,17 +51,22 @@ class Settled:
     meeting_id: int | None = None
 
 
-def sweep(ctx: Context, *, older_than: timedelta = GRACE) -> list[Settled]:
-    """Settle every intent written more than ``older_than`` ago (see the module doc)."""
+def sweep(ctx: Context, *, older_than: timedelta = GRACE, owner: str = "sweep") -> list[Settled]:
+    """Settle the intents written more than ``older_than`` ago (see the module doc). Each
+    is claimed first, leased to ``owner`` (this replica's sweep): two replicas sweeping at
+    once never work on the same intent."""
     now = ctx.now()
     settled = []
-    for pending in ctx.store.pending_creates(before=now - older_than):
+    claimed = ctx.store.claim_pending_creates(before=now - older_than, now=now, owner=owner,
+                                              lease=LEASE, limit=BATCH)
+    for pending in claimed:
         try:
             result = _settle(ctx, pending)
         except ZoomError as exc:
             if now - pending.at < GIVE_UP_AFTER:
                 log.info("recovery of a create for %s: Zoom said %s; trying again later",
                          pending.platform, type(exc).__name__)
+                ctx.store.release_pending(pending.key, owner)  # the next sweep tries again
                 continue
             result = Settled(pending, NOTHING)
             log.warning("recovery of a create gave up after %s", GIVE_UP_AFTER)
@@ -105,13 +112,17 @@ def interrupted_reply(settled: Settled, *, sandbox: bool = False) -> Reply:
         sandbox=sandbox)
 
 
-def stale_requests(ctx: Context, *, older_than: timedelta = GRACE) -> list[OpenRequest]:
+def stale_requests(ctx: Context, *, older_than: timedelta = GRACE,
+                   owner: str = "sweep") -> list[OpenRequest]:
     """Chat requests claimed more than ``older_than`` ago and never answered: their
-    process died. Each is closed (by one sweep only), recorded, and returned so that
-    the front end can tell the requester; a retry of it is ignored (it was claimed)."""
+    process died. Each is claimed (leased to ``owner``), closed (by one sweep only),
+    recorded, and returned so that the front end can tell the requester; a retry of it
+    is ignored (it was claimed)."""
     now = ctx.now()
     stale = []
-    for request in ctx.store.open_requests(before=now - older_than):
+    claimed = ctx.store.claim_open_requests(before=now - older_than, now=now, owner=owner,
+                                            lease=LEASE, limit=BATCH)
+    for request in claimed:
         if not ctx.store.close_request(request.key):
             continue  # another replica's sweep has it
         ctx.store.add_event(Event("recovery", now, request.requester, request.platform,

@@ -309,6 +309,9 @@ class SqliteStore:
         return work.claim_open_requests(self.db.conn, before=before, now=now, owner=owner,
                                         lease=lease, limit=limit)
 
+    def release_pending(self, key: str, owner: str) -> bool:
+        return work.release_pending(self.db.conn, key, owner)
+
     def try_lease(self, name: str, *, owner: str, now: datetime, seconds: float) -> bool:
         return work.try_lease(self.db.conn, name, owner=owner, now=now, seconds=seconds)
 

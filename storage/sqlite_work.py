@@ -113,6 +113,11 @@ def claim_open_requests(conn: sqlite3.Connection, *, before: datetime, now: date
     return [OpenRequest(*r[:4], datetime.fromisoformat(r[4])) for r in rows]
 
 
+def release_pending(conn: sqlite3.Connection, key: str, owner: str) -> bool:
+    return conn.execute("UPDATE pending_creates SET owner = NULL, lease_until = NULL "
+                        "WHERE key = ? AND owner = ?", [key, owner]).rowcount == 1
+
+
 def _claim(conn: sqlite3.Connection, table: str, columns: str, where: str,
            args: Sequence[Any], *, order: str, now: datetime, owner: str, lease: timedelta,
            limit: int) -> list[tuple[Any, ...]]:

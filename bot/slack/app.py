@@ -50,7 +50,7 @@ ACTION = re.compile(r"^" + blocks.ACTION_PREFIX + r":")
 WORKING = "⏳ Working on it…"
 ANOTHER_WORKSPACE = ("This SecureMeet serves another Slack workspace. Ask your own "
                      "workspace's admin to install SecureMeet.")
-REFRESHES_HOME = ("end",)  # a press in the Home tab that changes what it lists
+REFRESHES_HOME = ("end", "cancel", "move")  # presses that change what the Home tab lists
 
 
 class _OneToken(logging.Filter):
@@ -147,7 +147,9 @@ class SlackFront:
         response_url = body.get("response_url")
         verb = inbound.text.split(" ", 1)[0].lower()
         self.door.answer(inbound, SlackConversation(
-            self, team, user_id, str(response_url or ""), replace_original=verb == "end",
+            self, team, user_id, str(response_url or ""),
+            replace_original=verb == "end" or (verb == "cancel" and inbound.text.endswith(
+                " confirm")),  # the meeting's message is replaced by what became of it
             refresh_home=not response_url and verb in REFRESHES_HOME))
 
     async def on_home_opened(self, ack: Any, body: dict[str, Any],

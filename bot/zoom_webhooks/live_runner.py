@@ -14,18 +14,24 @@ Per event (a background task, after the webhook was acknowledged):
    had already replaced, and cancel a due nudge); then send the nudges (after the save:
    at most once).
 
-Timers: one asyncio task per meeting sleeps until :func:`commands.live.next_check` —
-the end of the quiet period, a waiting-room nudge held back by the rate limit, the
-grace after the host left — then runs ``decide`` on the state as stored. A new event
-re-plans it (the sleeping task is cancelled; one already working is left to finish).
-State lives in the database, so after a restart :meth:`start` re-plans the timers of
-meetings still running, and a nudge that fell due while the bot was down is sent at
-once. What a restart can lose is a nudge decided (and saved) but not yet sent.
+Timers are rows in the database (the store's ``set_timer``/``claim_due_timers``), not
+tasks in one process: every save sets the meeting's timer to
+:func:`commands.live.next_check` — the end of the quiet period, a waiting-room nudge
+held back by the rate limit, the grace after the host left. Every replica polls for
+due timers every ``SECUREMEET_TIMER_POLL_SECONDS`` (default 1); a due timer is leased
+to the one replica that claimed it, which runs ``decide`` on the state as stored, sends
+what is due and sets the next time. Events for one meeting may reach different
+replicas (the compare-and-set save keeps them consistent); after a replica dies, its
+timers fall due on another one, and a nudge that fell due while every replica was down
+is sent as soon as one is back. What a crash can lose is a nudge decided (and saved) but
+not yet sent.
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import itertools
 import logging
 import secrets
 from collections.abc import Callable, Coroutine
@@ -33,18 +39,18 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from typing import Any
 
-from bot import notify, tasks
+from bot import notify, replica, tasks
 from bot.pool import run_blocking
 from bot.services import Services
 from bot.zoom_webhooks.events import ZoomEvent
 from commands import live
-from commands.records import DUPLICATE, SAVED
+from commands.records import DUPLICATE, SAVED, Timer
 
 log = logging.getLogger("securemeet.zoom.live")
 
 CAS_TRIES = 8  # reload-and-apply rounds when another writer saved the same meeting
-RESUME_WINDOW = timedelta(hours=24)  # meetings still open this recently get timers back
-TIMER_SLACK = 0.02  # seconds after the due time, so the check finds it due
+TIMER_LEASE = timedelta(seconds=60)  # a claimed timer is this replica's for this long
+TIMERS_PER_POLL = 100
 SHUTDOWN_GRACE = 10.0
 
 Step = tuple[live.LiveState, tuple[live.Nudge, ...], live.Watch]
@@ -52,30 +58,31 @@ Step = tuple[live.LiveState, tuple[live.Nudge, ...], live.Watch]
 
 class LiveRunner:
     def __init__(self, services: Services, *, settings: live.LiveSettings,
-                 clock: Callable[[], datetime] | None = None) -> None:
+                 clock: Callable[[], datetime] | None = None,
+                 poll: float | None = None) -> None:
         self.services = services
         self.store = services.store
         self.settings = settings
         self.clock = clock or services.ctx.now
+        self.poll = services.config.timer_poll_seconds if poll is None else poll
+        self.replica = replica.ID
+        self.polls = itertools.count(1)
         self.tasks: set[asyncio.Task[Any]] = set()
-        self.timers: dict[str, asyncio.Task[Any]] = {}  # sleeping timers only
+        self.poller: asyncio.Task[None] | None = None
         self.locks: dict[str, asyncio.Lock] = {}
-        self.stopping = False
 
     # lifecycle ---------------------------------------------------------------------------
     async def start(self) -> None:
-        self.stopping = False
-        states = await run_blocking(self.store.live_open, since=self.clock() - RESUME_WINDOW)
-        for state in states:
-            self._plan(state)
-        if states:
-            log.info("live meetings: timers re-planned for %d meetings", len(states))
+        if self.poller is None:
+            self.poller = asyncio.get_running_loop().create_task(self._poll_forever(),
+                                                                 name="live-timers")
 
     async def stop(self, timeout: float = SHUTDOWN_GRACE) -> None:
-        self.stopping = True
-        for timer in self.timers.values():
-            timer.cancel()
-        self.timers.clear()
+        if self.poller is not None:
+            self.poller.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self.poller
+            self.poller = None
         await tasks.drain(self.tasks, timeout=timeout, what="Zoom events")
 
     async def idle(self, timeout: float = 10.0) -> None:
@@ -98,8 +105,6 @@ class LiveRunner:
             return
         async with self._lock(event.uuid):
             step = await run_blocking(self._apply, event, watch)
-            if step is not None:  # planned under the lock, from the state just saved
-                self._plan(step[0])
         if step is None:
             log.info("zoom %s delivered again: already handled", event.name)
             return
@@ -113,10 +118,14 @@ class LiveRunner:
             if event.kind == live.ENDED and not (before and before.ended):
                 event = replace(event, by_securemeet=self._ended_by_securemeet(
                     zoom.meeting_id, before, event.at))
-            after = live.observe(before, event, meeting_id=zoom.meeting_id, uuid=zoom.uuid,
-                                 topic=watch.topic or zoom.topic, settings=self.settings)
+            observed = live.observe(before, event, meeting_id=zoom.meeting_id,
+                                    uuid=zoom.uuid, topic=watch.topic or zoom.topic,
+                                    settings=self.settings)
             now = self.clock()
-            after, nudges = live.decide(after, now, self.settings)
+            # The timer first, from what is true now (before nudges are marked sent), so
+            # a crash before the save loses no timer and a duplicate keeps the right one.
+            self._set_timer(observed, now)
+            after, nudges = live.decide(observed, now, self.settings)
             lines, events = live.records(before, after, nudges, now=now, event=event,
                                          platform=watch.platform)
             result = self.store.live_save(after, version=version, claim=zoom.key, at=now,
@@ -124,6 +133,8 @@ class LiveRunner:
             if result == DUPLICATE:
                 return None
             if result == SAVED:
+                if nudges:  # what was just decided no longer needs its time
+                    self._set_timer(after, now)
                 return after, nudges, watch
             log.debug("meeting %s: saved meanwhile by another writer; applying again",
                       zoom.meeting_id)
@@ -138,49 +149,58 @@ class LiveRunner:
                                               kinds=("end",)))
 
     # timers ------------------------------------------------------------------------------
-    def _plan(self, state: live.LiveState) -> None:
-        old = self.timers.pop(state.uuid, None)
-        if old is not None:
-            old.cancel()
-        if self.stopping:
-            return
-        now = self.clock()
+    def _set_timer(self, state: live.LiveState, now: datetime) -> None:
+        """Blocking: the meeting's timer, at its next check (or none)."""
         when = live.next_check(state, now, self.settings)
         if when is None:
-            if state.ended:
-                lock = self.locks.get(state.uuid)
-                if lock is not None and not lock.locked():
-                    del self.locks[state.uuid]
-            return
-        delay = max(0.0, (when - now).total_seconds()) + TIMER_SLACK
-        self.timers[state.uuid] = asyncio.get_running_loop().create_task(
-            self._timer(state.uuid, delay))
+            self.store.clear_timer(timer_key(state.uuid))
+        else:
+            self.store.set_timer(timer_key(state.uuid), when, data={"uuid": state.uuid})
 
-    async def _timer(self, uuid: str, delay: float) -> None:
-        await asyncio.sleep(delay)
-        if self.timers.get(uuid) is asyncio.current_task():
-            del self.timers[uuid]  # working now: a new event must not cancel it
-        self._spawn(self.check(uuid))
+    async def _poll_forever(self) -> None:
+        while True:
+            try:
+                await self.poll_once()
+            except Exception:  # the database may be down for a moment: poll again later
+                log.warning("could not poll the live-duty timers", exc_info=True)
+            await asyncio.sleep(self.poll)
 
-    async def check(self, uuid: str) -> None:
+    async def poll_once(self) -> int:
+        """Claim the timers that are due and fire each in the background; how many."""
+        owner = f"{self.replica}:{next(self.polls)}"  # a poll's own name: see done_timer
+        due = await run_blocking(self.store.claim_due_timers, now=self.clock(), owner=owner,
+                                 lease=TIMER_LEASE, limit=TIMERS_PER_POLL)
+        for timer in due:
+            self._spawn(self.fire(timer, owner))
+        return len(due)
+
+    async def fire(self, timer: Timer, owner: str) -> None:
+        uuid = str(timer.data.get("uuid") or timer.key.removeprefix(TIMER_PREFIX))
         async with self._lock(uuid):
-            step = await run_blocking(self._decide_now, uuid)
-            if step is not None:
-                self._plan(step[0])
+            step = await run_blocking(self._decide_now, uuid, timer.key, owner)
         if step is None:
             return
+        if step[0].ended:
+            lock = self.locks.get(uuid)
+            if lock is not None and not lock.locked():
+                del self.locks[uuid]
         await self._deliver(step)
 
-    def _decide_now(self, uuid: str) -> Step | None:
+    def _decide_now(self, uuid: str, key: str, owner: str) -> Step | None:
+        """Blocking: what is due now for one meeting; the timer set for the next check,
+        or done with."""
         for _ in range(CAS_TRIES):
             before, version = self.store.live_state(uuid)
-            if before is None:
-                return None
-            watch = self.store.live_watch(before.meeting_id)
-            if watch is None:
+            watch = self.store.live_watch(before.meeting_id) if before else None
+            if before is None or watch is None:
+                self.store.done_timer(key, owner)
                 return None
             now = self.clock()
             after, nudges = live.decide(before, now, self.settings)
+            if live.next_check(after, now, self.settings) is None:
+                self.store.done_timer(key, owner)
+            else:
+                self._set_timer(after, now)
             if not nudges:
                 return after, (), watch
             lines, events = live.records(before, after, nudges, now=now)
@@ -208,6 +228,13 @@ class LiveRunner:
         task = asyncio.get_running_loop().create_task(_guarded(work))
         self.tasks.add(task)
         task.add_done_callback(self.tasks.discard)
+
+
+TIMER_PREFIX = "live:"
+
+
+def timer_key(uuid: str) -> str:
+    return TIMER_PREFIX + uuid
 
 
 async def _guarded(work: Coroutine[Any, Any, None]) -> None:

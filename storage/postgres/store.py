@@ -332,6 +332,10 @@ class PostgresStore:
             return work.claim_open_requests(conn, before=before, now=now, owner=owner,
                                             lease=lease, limit=limit)
 
+    def release_pending(self, key: str, owner: str) -> bool:
+        with self.connection() as conn:
+            return work.release_pending(conn, key, owner)
+
     def try_lease(self, name: str, *, owner: str, now: datetime, seconds: float) -> bool:
         with self.connection() as conn:
             return work.try_lease(conn, name, owner=owner, now=now, seconds=seconds)

@@ -74,6 +74,11 @@ def claim_open_requests(conn: psycopg.Connection[Any], *, before: datetime, now:
     return sorted(found, key=lambda o: (o.at, o.key))
 
 
+def release_pending(conn: psycopg.Connection[Any], key: str, owner: str) -> bool:
+    return conn.execute("UPDATE pending_creates SET owner = NULL, lease_until = NULL "
+                        "WHERE key = %s AND owner = %s", [key, owner]).rowcount == 1
+
+
 def _claim(conn: psycopg.Connection[Any], table: str, columns: str, where: str,
            args: Sequence[Any], *, order: str, now: datetime, owner: str, lease: timedelta,
            limit: int) -> list[tuple[Any, ...]]:

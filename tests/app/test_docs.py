@@ -44,3 +44,12 @@ def test_every_other_word_for_a_command_is_in_the_readme_table(alias, name):
                    f"| `/securemeet {name}`"))
     assert f"`{alias}`" in row
     assert router.split(f"{alias} 123")[0] == name
+
+
+def test_every_setting_is_in_the_readmes_configuration_table():
+    """Every environment variable Config reads is documented, with its meaning."""
+    from bot.config import ENV
+
+    table = README.split("## Configuration", 1)[1].split("\n### ", 1)[0]
+    missing = [var for var, _ in ENV.values() if f"`{var}`" not in table]
+    assert missing == [], f"README.md's configuration table lacks {missing}"

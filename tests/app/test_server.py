@@ -94,3 +94,20 @@ def test_socket_mode_without_app_token_is_a_clear_error(tmp_path, monkeypatch):
     result = CliRunner().invoke(main, ["serve", "--socket-mode", "--port", "3999"])
     assert result.exit_code == 1
     assert "SLACK_APP_TOKEN" in result.output and "xapp-" in result.output
+
+
+def test_livez_and_readyz(sandbox):
+    """Issue 16: /livez answers while the process runs; /readyz once the server is warm and
+    the database answers with the current schema, 503 with a reason otherwise."""
+    with ServerThread(create_app(sandbox)) as server:
+        assert requests.get(server.url + "/livez", timeout=5).json() == {"status": "alive"}
+        ready = requests.get(server.url + "/readyz", timeout=5)
+        assert ready.status_code == 200, ready.text
+        assert ready.json()["ready"] is True and "schema version" in ready.json()["database"]
+        assert ready.json()["zoom"] == "token ready"  # paid for before the first request
+        sandbox.store.db.execute("DELETE FROM _sqlite_migrations WHERE name = "
+                                 "(SELECT max(name) FROM _sqlite_migrations)")
+        behind = requests.get(server.url + "/readyz", timeout=5)
+        assert behind.status_code == 503
+        assert "securemeet migrate" in behind.json()["reason"]
+        assert requests.get(server.url + "/livez", timeout=5).status_code == 200

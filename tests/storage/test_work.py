@@ -95,6 +95,21 @@ def test_pending_creates_are_claimed_with_a_lease_and_cleared_once(store):
     assert back.key == "orphan"
 
 
+def test_a_claimed_intent_given_back_is_claimed_again_at_once(store):
+    """A sweep that could not settle an intent (Zoom down) gives it back: the next sweep,
+    on any replica, takes it without waiting for the lease."""
+    store.add_pending(pending("zoom-down", NOW - timedelta(minutes=5)))
+    grace = NOW - timedelta(minutes=1)
+    store.claim_pending_creates(before=grace, now=NOW, owner="a", lease=LEASE, limit=10)
+    assert store.release_pending("zoom-down", "b") is False  # only its holder gives it back
+    assert store.claim_pending_creates(before=grace, now=NOW, owner="b", lease=LEASE,
+                                       limit=10) == []
+    assert store.release_pending("zoom-down", "a") is True
+    (again,) = store.claim_pending_creates(before=grace, now=NOW, owner="b", lease=LEASE,
+                                           limit=10)
+    assert again.key == "zoom-down"
+
+
 def test_open_requests_are_claimed_with_a_lease_and_a_reopen_frees_them(store):
     old = OpenRequest("r1", "slack:T1:U1", "slack", "schedule", NOW - timedelta(minutes=5))
     store.open_request(old)

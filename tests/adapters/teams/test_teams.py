@@ -59,17 +59,6 @@ from tests.fakes.teams import (
 )
 
 SCHEDULE = "tomorrow 3pm for 45m Budget review"
-SDK_ENV = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL", "PORT",
-           "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS", "MANAGED_IDENTITY_CLIENT_ID")
-
-
-@pytest.fixture(autouse=True)
-def clean_sdk_env(monkeypatch):
-    """The SDK falls back to these variables; a developer's shell must not change results."""
-    for name in SDK_ENV:
-        monkeypatch.delenv(name, raising=False)
-
-
 @pytest.fixture(scope="module")
 def fake_teams() -> Iterator[FakeTeams]:
     with FakeTeams() as fake:

@@ -77,7 +77,8 @@ def env_for(slack: FakeSlack, emulator: ZoomEmulator, db: str, **extra: str) -> 
         "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
         "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
         "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
-        "SECUREMEET_DB": db, "ZOOM_WEBHOOK_SECRET_TOKEN": SECRET, **extra,
+        "SECUREMEET_DB": db, "ZOOM_WEBHOOK_SECRET_TOKEN": SECRET,
+        "SECUREMEET_TIMER_POLL_SECONDS": "0.1", **extra,
     }
 
 
@@ -671,11 +672,8 @@ def test_a_host_who_scheduled_from_teams_is_nudged_in_their_teams_chat(tmp_path,
     from bot import teams
     from tests.fakes.teams import ASHA, FakeTeams, activity, personal_id
 
-    for name in ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "CLOUD", "SERVICE_URL",
-                 "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS"):
-        monkeypatch.delenv(name, raising=False)  # the Teams SDK reads these
     config = Config(db_path=str(tmp_path / "teams.db"), teams_allow_unauthenticated=True,
-                    zoom_webhook_secret=SECRET)
+                    zoom_webhook_secret=SECRET, timer_poll_seconds=0.1)
     services = bootstrap(config, zoom=zoom_client)
     with FakeTeams() as fake:
         fake.add_member(ASHA.member_id, aad=ASHA.aad, name=ASHA.name, email=ASHA.email)
