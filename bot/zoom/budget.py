@@ -43,7 +43,10 @@ log = logging.getLogger("securemeet.zoom")
 
 DEFAULT_SHARE = 0.9
 MIN_SLEEP = 1e-6  # seconds: the stores keep times to the microsecond
-MAX_WAIT = 120.0  # seconds one call may queue before the user is told to try later
+# Seconds one call may queue before its user is told to try again: well inside the
+# recovery sweep's grace (SECUREMEET_RECOVERY_GRACE_SECONDS, 120), so a create that
+# waited its turn is recorded before the sweep takes it for a crash's leftover.
+MAX_WAIT = 30.0
 BUSY = ("SecureMeet is sending Zoom as many requests as your Zoom plan allows. "
         "Please try again in a minute.")
 
