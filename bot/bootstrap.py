@@ -23,7 +23,10 @@ from bot import platforms, pool
 from bot.config import Config
 from bot.profiles import Profiles
 from bot.services import Messenger, Services
+from bot.zoom.budget import RateBudget
+from bot.zoom.cache import CachedZoom
 from bot.zoom.client import ZoomClient
+from bot.zoom.store_thread import OneThreadStore
 from commands.context import Context
 from commands.errors import ZoomUnavailable
 from commands.ports import Store, ZoomGateway
@@ -41,13 +44,13 @@ def bootstrap(config: Config | None = None, *, zoom: ZoomGateway | None = None,
     pool.configure(config.threads)
     closers: list[Callable[[], object]] = []
     emulator = None
-    if zoom is None and offline:
-        zoom = Offline()
-    elif zoom is None:
-        zoom, emulator = _zoom_for(config, closers)
     if store is None:
         store = open_store(config.db_path)  # SQLite, or PostgreSQL for a postgresql:// URL
         closers.append(store.close)
+    if zoom is None and offline:
+        zoom = Offline()
+    elif zoom is None:
+        zoom, emulator = _zoom_for(config, store, closers)  # shares the store's token, budget
     ctx = Context(zoom=zoom, store=store, clock=clock or (lambda: datetime.now(UTC)),
                   policy_level=config.policy_level, sandbox=config.sandbox,
                   secret_key=config.key_bytes(), day_first=config.day_first)
@@ -78,19 +81,21 @@ def sandbox_state_path(config: Config) -> Path | None:
     return Path(config.db_path + ".zoom-sandbox.json")
 
 
-def _zoom_for(config: Config, closers: list[Callable[[], object]]) -> tuple[ZoomClient, Any]:
-    from bot.observability import zoom_call  # every Zoom call's latency, for /metrics
-
+def _zoom_for(config: Config, store: Store,
+              closers: list[Callable[[], object]]) -> tuple[ZoomGateway, Any]:
+    """The production Zoom client (on the emulator in sandbox mode), as every replica
+    runs it: one token per account shared through ``store`` (sealed with a key derived
+    from SECUREMEET_SECRET_KEY), a turn in the account's rate budget (``store``'s buckets,
+    SECUREMEET_ZOOM_PLAN) before every request, and host and account settings cached for
+    SECUREMEET_ZOOM_CACHE_SECONDS (docs/ZOOM.md)."""
     if not config.sandbox:
-        client = ZoomClient(account_id=config.zoom_account_id, client_id=config.zoom_client_id,
+        return _zoom_client(config, store, closers, account_id=config.zoom_account_id,
+                            client_id=config.zoom_client_id,
                             client_secret=config.zoom_client_secret,
-                            api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url,
-                            on_call=zoom_call)
-        closers.append(client.close)
-        return client, None
+                            api_url=config.zoom_api_url, oauth_url=config.zoom_oauth_url), None
     from bot.zoom_emulator import ZoomEmulator
 
-    emulator = ZoomEmulator()
+    emulator = ZoomEmulator(limits=config.emulator_limits or None)
     emulator.start()
     closers.append(emulator.stop)
     kept = sandbox_state_path(config)
@@ -99,11 +104,24 @@ def _zoom_for(config: Config, closers: list[Callable[[], object]]) -> tuple[Zoom
         closers.append(lambda: _save_sandbox(emulator, kept))
     log.info("sandbox mode: no Zoom credentials, using the built-in Zoom emulator at %s",
              emulator.api_url)
-    client = ZoomClient(account_id=emulator.account_id, client_id=emulator.client_id,
-                        client_secret=emulator.client_secret, api_url=emulator.api_url,
-                        oauth_url=emulator.oauth_url, on_call=zoom_call)
-    closers.append(client.close)
+    client = _zoom_client(config, store, closers, account_id=emulator.account_id,
+                          client_id=emulator.client_id, client_secret=emulator.client_secret,
+                          api_url=emulator.api_url, oauth_url=emulator.oauth_url)
     return client, emulator
+
+
+def _zoom_client(config: Config, store: Store, closers: list[Callable[[], object]], *,
+                 account_id: str, **endpoints: str) -> ZoomGateway:
+    from bot.observability import zoom_call  # every Zoom call's latency, for /metrics
+
+    shared = OneThreadStore(store)  # Zoom calls come from short-lived threads
+    closers.append(shared.close)
+    budget = RateBudget(shared, account_id=account_id, plan=config.zoom_plan,
+                        share=config.zoom_rate_share)
+    client = ZoomClient(account_id=account_id, on_call=zoom_call, token_store=shared,
+                        secret_key=config.key_bytes(), budget=budget, **endpoints)
+    closers.append(client.close)
+    return CachedZoom(client, ttl=config.zoom_cache_seconds, versions=shared)
 
 
 def _save_sandbox(emulator: Any, path: Path) -> None:

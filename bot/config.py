@@ -18,6 +18,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from bot.zoom.rates import PLANS
 from commands.live import LiveSettings
 from commands.policy import LEVELS
 
@@ -56,6 +57,10 @@ class Config:
     zoom_api_url: str = "https://api.zoom.us/v2"
     zoom_oauth_url: str = "https://zoom.us/oauth/token"
     zoom_webhook_secret: str = field(default="", repr=False)
+    zoom_plan: str = "pro"  # the Zoom account's plan: its rate limits (bot/zoom/rates.py)
+    zoom_rate_share: float = 0.9  # of those limits, what SecureMeet may use (other apps share)
+    zoom_cache_seconds: float = 120.0  # host and account settings kept this long (0: off)
+    emulator_limits: str = ""  # the sandbox emulator answers 429 past this plan's limits
     teams_app_id: str = ""
     teams_app_password: str = field(default="", repr=False)
     teams_tenant_id: str = ""
@@ -119,6 +124,9 @@ class Config:
         if self.policy_level not in LEVELS:
             raise ConfigError(f"SECUREMEET_POLICY={self.policy_level!r}: use one of "
                               f"{', '.join(LEVELS)}.")
+        if self.zoom_plan not in PLANS or self.emulator_limits not in ("", *PLANS):
+            raise ConfigError("SECUREMEET_ZOOM_PLAN and SECUREMEET_EMULATOR_LIMITS take one of "
+                              f"{', '.join(PLANS)}.")
         zoom = [self.zoom_account_id, self.zoom_client_id, self.zoom_client_secret]
         if any(zoom) and not all(zoom):
             raise ConfigError("Set all of ZOOM_ACCOUNT_ID, ZOOM_CLIENT_ID and "
@@ -218,6 +226,27 @@ def _level(var: str, raw: str) -> str:
     return raw.upper()
 
 
+def _plan(var: str, raw: str) -> str:
+    if raw.lower() not in PLANS:
+        raise ConfigError(f"{var}={raw!r}: use one of {', '.join(PLANS)} (Business, "
+                          "Education, Enterprise and Partner accounts are business).")
+    return raw.lower()
+
+
+def _emulator_plan(var: str, raw: str) -> str:
+    return "" if raw.lower() in ("off", "none", "0", "no", "false") else _plan(var, raw)
+
+
+def _fraction(var: str, raw: str) -> float:
+    try:
+        value = float(raw)
+    except ValueError:
+        value = float("nan")
+    if not 0.05 <= value <= 1:
+        raise ConfigError(f"{var}={raw!r} must be a fraction from 0.05 to 1 (e.g. 0.9).")
+    return value
+
+
 def _whole(var: str, raw: str, *, least: int, most: int) -> int:
     try:
         value = int(raw)
@@ -267,6 +296,10 @@ ENV: dict[str, tuple[str, Reader]] = {
     "zoom_api_url": ("ZOOM_API_URL", _text),
     "zoom_oauth_url": ("ZOOM_OAUTH_URL", _text),
     "zoom_webhook_secret": ("ZOOM_WEBHOOK_SECRET_TOKEN", _text),
+    "zoom_plan": ("SECUREMEET_ZOOM_PLAN", _plan),
+    "zoom_rate_share": ("SECUREMEET_ZOOM_RATE_SHARE", _fraction),
+    "zoom_cache_seconds": ("SECUREMEET_ZOOM_CACHE_SECONDS", _seconds(0, 3600)),
+    "emulator_limits": ("SECUREMEET_EMULATOR_LIMITS", _emulator_plan),
     "teams_app_id": ("TEAMS_APP_ID", _text),
     "teams_app_password": ("TEAMS_APP_PASSWORD", _text),
     "teams_tenant_id": ("TEAMS_TENANT_ID", _text),

@@ -78,7 +78,8 @@ class MeetingStore(Protocol):
 
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
         """Record a meeting. With ``settles``, in one transaction with clearing that
-        intent: False, and nothing saved, when the intent is gone (a sweep settled it)."""
+        intent: False, and nothing saved, when the intent is gone (a sweep settled it) or
+        a sweep has claimed it (it may be removing the meeting right now)."""
         ...
 
     def get_meeting(self, meeting_id: MeetingId) -> MeetingRecord | None: ...

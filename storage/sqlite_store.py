@@ -135,8 +135,9 @@ class SqliteStore:
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
         with self.db.atomic():
             if settles is not None and self.db.execute(
-                    "delete from pending_creates where key = ?", [settles]).rowcount != 1:
-                return False  # a sweep settled the intent first: nothing saved
+                    "delete from pending_creates where key = ? and owner is null",
+                    [settles]).rowcount != 1:
+                return False  # a sweep settled or claimed the intent first: nothing saved
             self.db["meetings"].upsert(_meeting_row(record), pk="meeting_id")
         return True
 

@@ -1,7 +1,9 @@
 """The Zoom REST API client: the one object that talks to Zoom (``commands.ports.ZoomGateway``).
 
 One pooled ``requests.Session``, a Server-to-Server OAuth token shared by all threads
-(:mod:`bot.zoom.oauth`), a timeout on every call, and one small retry loop:
+(:mod:`bot.zoom.oauth`) and, given a store, by all replicas (:mod:`bot.zoom.shared_token`),
+a turn in the account's rate budget before every request (:mod:`bot.zoom.budget`, given
+one), a timeout on every call, and one small retry loop:
 
 * GET, PATCH, PUT and DELETE are idempotent: retried on 429, 500/502/503/504,
   connection errors and time-outs, with exponential backoff and jitter
@@ -15,8 +17,12 @@ One pooled ``requests.Session``, a Server-to-Server OAuth token shared by all th
 * A ``Retry-After`` longer than ``max_retry_after`` (30 s) is not waited out: a chat
   user is waiting, so we give up at once with ``ZoomRateLimited``. Zoom's daily limit
   (100 creates per host per day) is never retried: ``ZoomDailyLimit``.
-* A 401 with code 124 (token expired or revoked) drops the cached token, fetches a new
-  one and repeats the call once; it does not count as a retry.
+* A 401 with code 124 (token expired or revoked) drops the cached token, gets a new
+  one (from the other replicas if one of them already did) and repeats the call once;
+  it does not count as a retry.
+* A request waits for its turn in the budget before each attempt, retries included, so
+  a burst queues instead of earning 429s; a 429 that comes anyway (other apps share the
+  account's limits) is still retried after exactly its ``Retry-After``.
 
 Errors are mapped in :mod:`bot.zoom.errors`. Logs (``securemeet.zoom``) carry method,
 path, status, latency and attempt, never a token, passcode, start URL or body.
@@ -38,9 +44,12 @@ import requests
 from requests.adapters import HTTPAdapter
 from urllib3.exceptions import MaxRetryError, NewConnectionError
 
+from bot.zoom.budget import Budget
 from bot.zoom.errors import NOT_CONFIRMED, UNAVAILABLE, error_for, zoom_code
-from bot.zoom.oauth import Timeout, Token, TokenSource
+from bot.zoom.oauth import Timeout, Token, TokenEndpoint, TokenOrigin, TokenSource
+from bot.zoom.rates import category
 from bot.zoom.retry import RETRYABLE_STATUSES, backoff_delay, parse_retry_after
+from bot.zoom.shared_token import SharedTokens, TokenStore
 from commands.errors import (
     ZoomDailyLimit,
     ZoomError,
@@ -90,7 +99,14 @@ class ZoomClient:
         max_retry_after: float = 30.0,
         token_refresh_margin: float = 300.0,
         on_call: OnCall | None = None,
+        token_store: TokenStore | None = None,
+        secret_key: bytes = b"",
+        budget: Budget | None = None,
+        wall: Callable[[], float] = time.time,
     ) -> None:
+        """``token_store`` and ``secret_key``: share one token per account between
+        replicas, sealed with a key derived from ``secret_key``. ``budget``: wait for a
+        turn in the account's rate budget before every request."""
         self._api_url = api_url.rstrip("/")
         self._timeout = timeout
         self._max_retries = max_retries
@@ -100,12 +116,18 @@ class ZoomClient:
         self._sleep = sleep
         self._clock = clock
         self._on_call = on_call
+        self._budget = budget
         self._session = _session(pool_size)
-        self._tokens = TokenSource(
+        self._endpoint = TokenEndpoint(
             self._session, url=oauth_url, account_id=account_id, client_id=client_id,
-            client_secret=client_secret, timeout=timeout, clock=clock,
-            refresh_margin=token_refresh_margin, on_call=self._observe,
+            client_secret=client_secret, timeout=timeout, clock=clock, on_call=self._observe,
         )
+        origin: TokenOrigin = self._endpoint
+        if token_store is not None:
+            origin = SharedTokens(token_store, self._endpoint, secret=secret_key,
+                                  account_id=account_id, wall=wall, sleep=sleep,
+                                  refresh_margin=token_refresh_margin)
+        self._tokens = TokenSource(origin, clock=clock, refresh_margin=token_refresh_margin)
 
     # --- ZoomGateway -------------------------------------------------------------
 
@@ -178,17 +200,20 @@ class ZoomClient:
 
     # --- operations --------------------------------------------------------------
 
-    def warm(self) -> None:
-        """Fetch the access token now (a server's start-up), not on the first request."""
-        self._tokens.get()
-
     def check_token(self) -> str:
-        """Fetch a fresh token (for ``securemeet doctor``); returns the granted scopes."""
-        return self._tokens.get(force=True).scope or "(Zoom listed no scopes)"
+        """Fetch a fresh token (for ``securemeet doctor``); returns the granted scopes.
+        Straight from Zoom: the shared token is neither used nor replaced."""
+        return self._endpoint.grant().scope or "(Zoom listed no scopes)"
+
+    def warm(self) -> None:
+        """Have a token in hand (the shared one, or a new one) before the first request
+        needs it: for readiness, so a first command does not pay for the sign-in."""
+        self._tokens.get()
 
     @property
     def token_fetches(self) -> int:
-        return self._tokens.fetches
+        """Token requests this process sent to Zoom."""
+        return self._endpoint.fetches
 
     def close(self) -> None:
         self._session.close()
@@ -241,6 +266,8 @@ class ZoomClient:
 
     def _attempt(self, method: str, route: str, path: str, json: Mapping[str, Any] | None,
                  query: Mapping[str, Any] | None, attempt: int) -> requests.Response | _Failure:
+        if self._budget is not None:
+            self._budget.acquire(category(f"{method} {route}"))  # ZoomRateLimited if hopeless
         try:
             token = self._tokens.get()
         except (ZoomUnavailable, ZoomRateLimited) as exc:

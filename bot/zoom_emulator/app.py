@@ -3,7 +3,8 @@
 ``/oauth/token`` and ``/v2/...`` follow ``zoom-openapi-excerpt.json``; ``/_emulator/...``
 lets a test in another process steer the emulator (inject failures, latency, users,
 locks) and read what it holds. Every API request goes through :func:`_api`: latency,
-then an injected failure if one matches, then the bearer-token check, then the handler.
+then an injected failure if one matches, then the bearer-token check, then the rate
+limits when they are on (:mod:`bot.zoom_emulator.limits`), then the handler.
 """
 
 from __future__ import annotations
@@ -82,6 +83,9 @@ async def _api(state: ZoomState, stopping: threading.Event, request: Request,
     try:
         if auth:
             state.check_token(request.headers.get("authorization"))
+            refused = state.limiter.admit(request.method, request.url.path)
+            if refused is not None:
+                raise refused
         status, result = handler(state, request, _json(raw) if body else raw)
     except ApiError as exc:
         response = _error(exc)
@@ -192,9 +196,14 @@ def _control_routes(state: ZoomState) -> list[Route]:
     def set_latency(a: dict[str, Any], _: Request) -> None:
         state.latency = float(a["seconds"])
 
+    def set_limits(a: dict[str, Any], _: Request) -> dict[str, Any]:
+        state.limiter.set_plan(a.get("plan") or None)
+        return {"plan": state.limiter.plan}
+
     return [
         Route("/_emulator/fail_next", control(fail_next), methods=["POST"]),
         Route("/_emulator/latency", control(set_latency), methods=["POST"]),
+        Route("/_emulator/limits", control(set_limits), methods=["POST"]),
         Route("/_emulator/delay_next", control(delay_next), methods=["POST"]),
         Route("/_emulator/users", control(add_user), methods=["POST"]),
         Route("/_emulator/lock", control(

@@ -8,7 +8,9 @@ what a request asks for, waiting room disabling join-before-host, ``auto_securit
 passcode rules, the PMI, recurring occurrences (one moved or deleted with
 ``?occurrence_id=``, a deleted one kept as ``"status": "deleted"``), 204 on PATCH and
 DELETE, 3001 for an unknown meeting, 3002 for deleting one in progress, 100 creates per
-host per day, and ``{"code": 124}`` for a bad token.
+host per day, and ``{"code": 124}`` for a bad token. With ``limits="pro"`` (or
+``"business"``; ``SECUREMEET_EMULATOR_LIMITS`` in sandbox mode) it also answers 429 past
+the plan's per-second limits, as Zoom does (:mod:`bot.zoom_emulator.limits`).
 
 It is a Starlette app served by uvicorn in a background thread (``http.server`` resets
 connections under bursts)::
@@ -21,10 +23,10 @@ connections under bursts)::
         zoom.lock_setting("schedule_meeting.join_before_host", True)
 
 The same controls exist over HTTP under ``/_emulator/`` (``POST fail_next``,
-``delay_next``, ``latency``, ``users``, ``lock``, ``unlock``, ``user_settings``, ``start_meeting``,
-``expire_tokens``, ``reset``; ``GET meetings``, ``requests``, ``create_count?email=``)
-for tests that run the bot in another process. They are unauthenticated: loopback only.
-Run it alone with ``python -m bot.zoom_emulator --port 9099``.
+``delay_next``, ``latency``, ``limits``, ``users``, ``lock``, ``unlock``, ``user_settings``,
+``start_meeting``, ``expire_tokens``, ``reset``; ``GET meetings``, ``requests``,
+``create_count?email=``) for tests that run the bot in another process. They are
+unauthenticated: loopback only. Run it alone with ``python -m bot.zoom_emulator --port 9099``.
 """
 
 from __future__ import annotations
@@ -67,6 +69,7 @@ class ZoomEmulator:
         daily_limit: int = 100,
         clock: Callable[[], datetime] | None = None,
         seed: int | None = None,
+        limits: str | None = None,
     ) -> None:
         self.host = host
         self.port = port
@@ -74,6 +77,7 @@ class ZoomEmulator:
             account_id=account_id, client_id=client_id, client_secret=client_secret,
             token_ttl=token_ttl, auto_users=auto_users, latency=latency,
             clock=clock or (lambda: datetime.now(UTC)), seed=seed, daily_limit=daily_limit,
+            limits=limits,
         )
         self._stopping = threading.Event()
         self._server: uvicorn.Server | None = None
@@ -168,6 +172,21 @@ class ZoomEmulator:
     @daily_limit.setter
     def daily_limit(self, value: int) -> None:
         self._state.daily_limit = value
+
+    @property
+    def limits(self) -> str | None:
+        """The plan whose per-second limits are enforced (``pro``, ``business``), or None."""
+        return self._state.limiter.plan
+
+    def set_limits(self, plan: str | None) -> None:
+        """Enforce ``plan``'s per-second rate limits from now on (None: none). A reset
+        goes back to the plan the emulator was made with."""
+        self._state.limiter.set_plan(plan)
+
+    @property
+    def rate_limited(self) -> int:
+        """Requests refused with 429 for the per-second limits since they were set."""
+        return self._state.limiter.refused
 
     def set_latency(self, seconds: float) -> None:
         """Delay every request (API and OAuth) by ``seconds`` before handling it."""
@@ -317,8 +336,12 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int, default=9099)
     parser.add_argument("--latency", type=float, default=0.0)
+    parser.add_argument("--limits", choices=("pro", "business"),
+                        default=_plan_from_env(),
+                        help="answer 429 past this Zoom plan's per-second rate limits")
     args = parser.parse_args(argv)
-    emulator = ZoomEmulator(host=args.host, port=args.port, latency=args.latency)
+    emulator = ZoomEmulator(host=args.host, port=args.port, latency=args.latency,
+                            limits=args.limits)
     sock = _listen(emulator.host, emulator.port)
     emulator.port = sock.getsockname()[1]
     print(f"Zoom emulator on {emulator.base_url}\n"
@@ -326,6 +349,11 @@ def main(argv: list[str] | None = None) -> None:
           f"  ZOOM_ACCOUNT_ID={emulator.account_id} ZOOM_CLIENT_ID={emulator.client_id} "
           f"ZOOM_CLIENT_SECRET={emulator.client_secret}\n  Ctrl-C stops it.", flush=True)
     _server(build_app(emulator._state, emulator._stopping), emulator.host).run(sockets=[sock])
+
+
+def _plan_from_env() -> str | None:
+    plan = os.environ.get("SECUREMEET_EMULATOR_LIMITS", "").strip().lower()
+    return plan if plan in ("pro", "business") else None
 
 
 if __name__ == "__main__":

@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from bot.zoom_emulator import meetings as mtg
+from bot.zoom_emulator.limits import RateLimiter
 from bot.zoom_emulator.meetings import ApiError, invalid
 from bot.zoom_emulator.settings import (
     ALIASES,
@@ -118,7 +119,7 @@ class ZoomState:
     def __init__(self, *, account_id: str, client_id: str, client_secret: str,
                  token_ttl: int, auto_users: bool, latency: float,
                  clock: Callable[[], datetime], seed: int | None,
-                 daily_limit: int = DAILY_LIMIT) -> None:
+                 daily_limit: int = DAILY_LIMIT, limits: str | None = None) -> None:
         self.account_id = account_id
         self.client_id = client_id
         self.client_secret = client_secret
@@ -127,6 +128,8 @@ class ZoomState:
         self.latency = latency
         self.daily_limit = daily_limit
         self._initial = (token_ttl, auto_users, latency, daily_limit)
+        self._initial_limits = limits
+        self.limiter = RateLimiter(limits)  # Zoom's per-second limits, when asked
         self._clock = clock
         self._rng = random.Random(seed)
         self._lock = threading.RLock()
@@ -167,6 +170,7 @@ class ZoomState:
         with self._lock:
             self._clear()
             self.token_ttl, self.auto_users, self.latency, self.daily_limit = self._initial
+            self.limiter.set_plan(self._initial_limits)
             self.epoch += 1
 
     def now(self) -> datetime:

@@ -94,8 +94,9 @@ class PostgresStore:
     def save_meeting(self, record: MeetingRecord, *, settles: str | None = None) -> bool:
         with self.connection() as conn, conn.transaction():
             if settles is not None and conn.execute(
-                    "DELETE FROM pending_creates WHERE key = %s", [settles]).rowcount != 1:
-                return False  # a sweep settled the intent first: nothing saved
+                    "DELETE FROM pending_creates WHERE key = %s AND owner IS NULL",
+                    [settles]).rowcount != 1:
+                return False  # a sweep settled or claimed the intent first: nothing saved
             conn.execute(
                 f"INSERT INTO meetings ({_MEETING_COLUMNS}) VALUES ({_marks(16)}) "
                 "ON CONFLICT (meeting_id) DO UPDATE SET "

@@ -35,7 +35,7 @@ SECRETS = {ENV[f.name][0] for f in fields(Config) if not f.repr and f.name in EN
 OTHERS = {"POSTGRES_USER", "POSTGRES_DB", "POSTGRES_PASSWORD", "SITE_ADDRESS", "HTTPS_PORT"}
 # Settings .env.example leaves out on purpose: the image fixes the port the proxy calls,
 # and the unauthenticated Teams switch is for a sandbox on one machine only.
-NOT_IN_PRODUCTION = {"PORT", "TEAMS_ALLOW_UNAUTHENTICATED"}
+NOT_IN_PRODUCTION = {"PORT", "TEAMS_ALLOW_UNAUTHENTICATED", "SECUREMEET_EMULATOR_LIMITS"}
 REPLICAS = sorted(name for name in SERVICES if name.startswith("securemeet-"))
 PUBLIC_ROUTES = ("/slack/events", "/api/messages", "/zoom/webhook")
 HEALTH_ROUTES = ("/livez", "/readyz", "/healthz")

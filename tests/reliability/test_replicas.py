@@ -63,7 +63,7 @@ def test_three_replicas_one_killed_lose_nothing_and_double_nothing(tmp_path, pos
     dsn = postgres.create_database("replicas")
     with Stack.up(tmp_path, latency=0.2) as stack:
         env = stack.env(SECUREMEET_DB=dsn, SECUREMEET_SECRET_KEY="r" * 64,
-                        SECUREMEET_RECOVERY_GRACE_SECONDS="2",
+                        SECUREMEET_RECOVERY_GRACE_SECONDS="10",
                         SECUREMEET_RECOVERY_INTERVAL_SECONDS="1")
         replicas = [ServerProcess(env, tmp_path / f"replica{n}.log") for n in range(REPLICAS)]
         starting = [threading.Thread(target=r.start) for r in replicas]
