@@ -11,22 +11,27 @@ from __future__ import annotations
 
 import logging
 
+import pytest
+
 from tests.reliability import witness
 
 
-def test_the_witness_saw_the_whole_run():
-    seen = witness.summary()
-    print("\nleak scan over:", seen)
-    assert seen["log lines"] > 1000
-    assert seen.get("passcode", 0) >= 50 and seen.get("Zoom access token", 0) >= 5
-    assert seen.get("start URL", 0) >= 50 and seen["databases"] >= 3
-    assert seen["private replies"] >= 50
-    log = "\n".join(witness.logs)
-    assert "securemeet.zoom" in log and "securemeet.access" in log  # the capture works
+def whole_run(request: pytest.FixtureRequest) -> None:
+    """Under pytest-xdist a worker sees only its share of the run: the controller scans
+    every worker's output at the end instead (``tests/reliability/conftest.py``)."""
+    if hasattr(request.config, "workerinput"):
+        pytest.skip("parallel run: the controller scans every worker's output at the end")
+
+
+def test_the_witness_saw_the_whole_run(request):
+    whole_run(request)
+    print("\nleak scan over:", witness.summary())
+    assert witness.whole_run_problems() == []
 
 
 def test_the_scan_finds_a_planted_secret():
-    code = next(s for s, kind in witness.secrets.items() if kind == "passcode")
+    code = "Pl4nted*Pw"  # a passcode as the emulator makes them
+    witness.add_secret(code, "passcode")
     logging.getLogger("securemeet.canary").debug("oops, the passcode is %s", code)
     try:
         found = [leak for leak in witness.scan() if leak.where == "log"]
@@ -37,7 +42,8 @@ def test_the_scan_finds_a_planted_secret():
             witness.logs[:] = [line for line in witness.logs if "securemeet.canary" not in line]
 
 
-def test_no_secret_leaked_anywhere():
+def test_no_secret_leaked_anywhere(request):
+    whole_run(request)
     leaks = witness.scan()
     assert leaks == [], "\n".join(f"{leak.kind} in {leak.where}: …{leak.excerpt}…"
                                   for leak in leaks[:20])

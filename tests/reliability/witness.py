@@ -279,6 +279,48 @@ def _automaton(found: dict[str, str]) -> Any:
     return automaton
 
 
+def dump(path: Path) -> None:
+    """What this process saw, for the process that scans the whole run (pytest-xdist: a
+    worker writes it at the end, the controller reads them all)."""
+    with _lock:
+        data = {"secrets": secrets, "logs": logs, "private": private, "public": public,
+                "everything_to_slack": everything_to_slack,
+                "databases": sorted(str(d) for d in databases)}
+        path.write_text(json.dumps(data), encoding="utf-8")
+
+
+def merge(path: Path) -> None:
+    """Add what another process saw (:func:`dump`)."""
+    data = json.loads(path.read_text(encoding="utf-8"))
+    with _lock:
+        for secret, kind in data["secrets"].items():
+            secrets.setdefault(secret, kind)
+        logs.extend(data["logs"])
+        private.extend(data["private"])
+        public.extend(data["public"])
+        everything_to_slack.extend(data["everything_to_slack"])
+        databases.update(Path(d) for d in data["databases"])
+
+
+def whole_run_problems() -> list[str]:
+    """Why the capture cannot be trusted to have seen a whole run (empty: it can)."""
+    seen = summary()
+    checks = {
+        "fewer than 1000 log lines": seen["log lines"] > 1000,
+        "fewer than 50 passcodes": seen.get("passcode", 0) >= 50,
+        "fewer than 5 Zoom access tokens": seen.get("Zoom access token", 0) >= 5,
+        "fewer than 50 start URLs": seen.get("start URL", 0) >= 50,
+        "fewer than 3 databases": seen["databases"] >= 3,
+        "fewer than 50 private replies": seen["private replies"] >= 50,
+    }
+    problems = [why for why, ok in checks.items() if not ok]
+    with _lock:
+        log = "\n".join(logs)
+    if "securemeet.zoom" not in log or "securemeet.access" not in log:
+        problems.append("the log capture missed SecureMeet's own loggers")
+    return problems
+
+
 def summary() -> dict[str, int]:
     with _lock:
         kinds: dict[str, int] = {}
