@@ -30,9 +30,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from commands.when_grammar import FLAGS, LOWER, alternation
+from commands.when_grammar import MASK as MASK_CHAR
 from commands.when_holidays import UNKNOWN_HOLIDAYS
+from commands.when_types import Span
 from commands.when_words import (
     HOUR_WORDS,
     MINUTE_WORDS,
@@ -42,7 +45,7 @@ from commands.when_words import (
     WEEKDAYS,
 )
 
-__all__ = ["Leftover", "is_connector", "is_label_word", "leftover"]
+__all__ = ["Leftover", "Rest", "is_connector", "is_label_word", "leftover"]
 
 # token classes
 MASK, NUM, NUMW, ORD, ORDW, SHAPE, CLOCKY, STRONG, NAME = range(9)
@@ -53,7 +56,7 @@ _STRONG_WORDS = {
     "noon", "midnight", "midday", "tonight", "today", "tomorrow", "tmrw", "tmr", "tomorow",
     "tommorow", "tommorrow", "yesterday", "overmorrow", "o'clock", "oclock", "o’clock",
     "fortnight", "fortnights", "ago", "eod", "cob", "eow", "eom", "asap", "noonish",
-    "weekend", "weekends", "midweek", "daily", "weekly", "monthly", "fortnightly", "biweekly",
+    "midweek", "daily", "weekly", "monthly", "fortnightly", "biweekly",
     "weekdays",
     "january", "february", "april", "july", "september", "october", "november", "december",
     "feb", "apr", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -82,7 +85,7 @@ _UNITS = {
     "hour", "hours", "minute", "minutes", "min", "mins", "day", "days", "week", "weeks",
     "wk", "wks", "month", "months", "year", "years", "yr", "yrs", "morning", "mornings",
     "afternoon", "afternoons", "evening", "evenings", "night", "nights", "eve", "seconds",
-    "secs", "sec",
+    "secs", "sec", "weekend", "weekends",
 }  # fmt: skip
 _GLUE = {"the", "of", "a", "an", "and", "or", "-", "–", "—", "&", "/", "|", ",", ":", "+"}
 _NUMBER_WORDS = (set(NUMBER_WORDS) | set(HOUR_WORDS) | set(MINUTE_WORDS)) - {"a", "an"}
@@ -203,18 +206,42 @@ class Leftover:
             i += step
         return i
 
+    def after_clock(self, i: int) -> bool:
+        """True when token ``i`` is a clock time or an amount ("3pm", "in 2 hours"),
+        not a day ("tomorrow")."""
+        if self.kind(i) != MASK:
+            return False
+        start, end = self.tokens[i]
+        if self.masked[start] == MASK_CHAR:
+            return True
+        return _AMOUNT_END.search(self.text, start, end) is not None
+
     def timeish(self, i: int) -> bool:
         """A time phrase, or a word already found time-like, or one dropped beside a time."""
         return self.kind(i) == MASK or i in self.bad or i in self.dropped
 
 
-def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, ...], str]:
-    """The topic, the unexplained time-like runs, and every leftover word (what a
-    quoted title would be, offered when the runs were meant as topic words)."""
+class Rest(NamedTuple):
+    """What the passes left: the topic; the unexplained time-like runs and where they
+    are; every leftover word (what a quoted title would be, offered when the runs
+    were meant as topic words) and where its words are. Spans index the text."""
+
+    topic: str
+    unexplained: tuple[str, ...] = ()
+    unexplained_spans: tuple[Span, ...] = ()
+    title: str = ""
+    title_spans: tuple[Span, ...] = ()
+
+
+_NOTHING_LEFT = Rest("")
+
+
+def leftover(masked: str, text: str, *, has_day: bool) -> Rest:
+    """Split what no pass took into the topic and the unexplained time-like words."""
     if not _WORDY.search(masked):
-        return "", (), ""  # every word was part of the time
+        return _NOTHING_LEFT  # every word was part of the time
     if _plain_words(masked):
-        return _topic(masked, text), (), ""  # "Budget review": nothing to decide
+        return Rest(_topic(masked, text))  # "Budget review": nothing to decide
     left = Leftover(masked, text, has_day=has_day)
     if not _QUIET.issuperset(left.kinds):
         _decide(left)
@@ -234,8 +261,13 @@ def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, 
     if _QUOTE in masked:  # drop the quotes around a title, keep its words
         pairs = zip(masked, text, strict=True)
         shown = "".join(" " if m == _QUOTE and c in '"“”' else c for m, c in pairs)
-    runs = _runs(left) if left.bad else ()
-    return _topic(hidden, shown), runs, _topic(masked, shown) if runs else ""
+    topic = _topic(hidden, shown)
+    if not left.bad:
+        return Rest(topic)
+    runs, spans = _runs(left)
+    title = [span for i, span in enumerate(left.tokens)
+             if left.kinds[i] != MASK and i not in left.dropped]  # fmt: skip
+    return Rest(topic, runs, spans, _topic(masked, shown), tuple(title))
 
 
 def _plain_words(masked: str) -> bool:
@@ -303,8 +335,10 @@ def _counting(left: Leftover, i: int) -> str | None:
         return "bad"  # "the 4th floor", "the fourth": perhaps a date
     if prev in (FWD, DANGLE, NUM, NUMW) or (after_time and left.low(i) in MINUTE_WORDS):
         return "bad"
-    if nxt == PLAIN or (after_time and kind == ORDW and nxt == END):
-        return None
+    if nxt == PLAIN or (kind == ORDW and nxt == END and (after_time or prev == PLAIN)):
+        return None  # "two teams", "3pm Second", "Safety first"
+    if nxt == FWD and i + 1 not in left.bad and left.kind(i + 2) == PLAIN:
+        return None  # "Second half plan": "half" is the topic's too
     return "bad"
 
 
@@ -359,22 +393,34 @@ def _vague(left: Leftover, i: int) -> str | None:
     after = left.near(i, 1)
     if left.kind(after) == MASK:
         return "drop"
-    if after in left.bad or MASK not in left.kinds:
-        return "bad"
+    if MASK not in left.kinds or (after in left.bad and left.kind(after) not in (NUMW, ORDW)):
+        return "bad"  # "later next week"; but in "Later one" only "one" is asked about
     return None
 
 
 def _back(left: Leftover, i: int) -> str | None:
-    """ "am", "pm", "h" belong to the number before them ("PM sync" is a person)."""
+    """ "am", "pm", "h" belong to the number before them ("PM sync" is a person;
+    "3pm Am I late": a word follows, so "Am" is English)."""
     prev = left.kind(i - 1)
-    return "bad" if prev in (NUM, NUMW, SHAPE, CLOCKY) or left.timeish(i - 1) else None
+    if prev in (NUM, NUMW, SHAPE, CLOCKY):
+        return "bad"
+    return "bad" if left.timeish(i - 1) and left.kind(i + 1) != PLAIN else None
 
 
 def _unit(left: Leftover, i: int) -> str | None:
-    """ "2 days", "next week", "[monday] week", "hours [midnight]"."""
+    """ "2 days", "next week", "[monday] week", "hours [midnight]". Right after a
+    clock or an amount and before an ordinary word, it is the topic's ("3pm Week
+    planning", "in 2 hours Morning standup"); after a day it may count from it
+    ("tomorrow week")."""
     before, after = left.near(i, -1), left.near(i, 1)
+    titled = left.kind(i + 1) in _TITLE_WORDS and i + 1 not in left.bad
+    if titled and before == i - 1 and left.kind(before) == MASK:
+        if left.after_clock(before) or left.low(i) not in _COUNTS_FROM_A_DAY:
+            return None
     if left.kind(before) in (NUM, NUMW, ORD, ORDW, FWD, DANGLE) or left.timeish(before):
         return "bad"
+    if left.low(i).startswith("weekend") and MASK not in left.kinds:
+        return "bad"  # "Offsite weekend": when?
     if left.low(i) in _LOOSE_UNITS and left.kind(after) == MASK:
         return "bad"
     if not left.has_day and left.low(i) in ("day", "eve") and left.kind(i - 1) == PLAIN:
@@ -392,9 +438,9 @@ def _zoneish(left: Leftover, i: int) -> str | None:
 
 
 def _time_word(left: Leftover, i: int) -> str | None:
-    """ "3pm Lisbon time": a zone we do not know."""
+    """ "3pm Lisbon time": a zone we do not know ("3pm Time tracking": a title)."""
     if left.kind(i - 1) == MASK:
-        return "bad"
+        return None if left.kind(i + 1) in _TITLE_WORDS and i + 1 not in left.bad else "bad"
     if left.kind(i - 1) == PLAIN and left.kind(i - 2) == MASK:
         left.bad.add(i - 1)
         return "bad"
@@ -405,14 +451,17 @@ def _holiday(left: Leftover, i: int) -> str | None:
     return None if left.has_day else "bad"
 
 
+_AMOUNT_END = re.compile(r"(?:\d|hours?|hrs?|minutes?|mins?|days?|weeks?|[hmd])\W*$", re.I)
 _CLOCK_SHAPED = re.compile(r"(?:[01]?\d|2[0-3])[:.][0-5]\d", FLAGS)
 _HOUR = re.compile(r"[01]?\d|2[0-4]", FLAGS)  # "7 Budget": perhaps 7 o'clock
 _CLOCK_LINKS = {"past", "to", "after", "till", "til", "before"}
 _PERIOD_WORDS = {"this", "next", "last", "every", "coming", "each"}
 _LOOSE_UNITS = {
     "days", "weeks", "hours", "minutes", "mins", "months", "years", "morning", "afternoon",
-    "evening", "night", "eve",
+    "evening", "night", "eve", "weekend", "weekends",
 }  # fmt: skip
+_COUNTS_FROM_A_DAY = {"week", "weeks"}  # "tomorrow week", "monday week"
+_TITLE_WORDS = {PLAIN, GLUE, DANGLE, FWD}  # "Week in review", "Hour of code", "Time to ship"
 _QUIET = {MASK, PLAIN, GLUE, DANGLE}  # leftovers that need no rule (dangling words are trimmed)
 _RULES = {
     STRONG: _always, CLOCKY: _always, NUM: _number, SHAPE: _number, NUMW: _counting,
@@ -431,9 +480,10 @@ def _phrases(left: Leftover, phrases: re.Pattern[str]) -> None:
                 left.bad.add(i)
 
 
-def _runs(left: Leftover) -> tuple[str, ...]:
-    """Unexplained tokens grouped into phrases, glue words between them kept."""
-    runs: list[str] = []
+def _runs(left: Leftover) -> tuple[tuple[str, ...], tuple[Span, ...]]:
+    """Unexplained tokens grouped into phrases, glue words between them kept; and
+    where each phrase is in the text."""
+    spans: list[Span] = []
     start = end = last = -1
     for i, (a, b) in enumerate(left.tokens):
         if i in left.bad:
@@ -441,12 +491,14 @@ def _runs(left: Leftover) -> tuple[str, ...]:
                 end = b
             else:
                 if start >= 0:
-                    runs.append(left.text[start:end].strip(_EDGE))
+                    spans.append((start, end))
                 start, end = a, b
             last = i
     if start >= 0:
-        runs.append(left.text[start:end].strip(_EDGE))
-    return tuple(r for r in runs if r)
+        spans.append((start, end))
+    runs = [(left.text[a:b].strip(_EDGE), (a, b)) for a, b in spans]
+    kept = [(run, span) for run, span in runs if run]
+    return tuple(run for run, _ in kept), tuple(span for _, span in kept)
 
 
 # --- topic -------------------------------------------------------------------------

@@ -25,9 +25,11 @@ from commands.when_grammar import (
     MER,
     MINW,
     NOT_MORE,
+    NOT_MORE_CLOCK,
     PART_MASK,
     SECS,
     SOFTEN,
+    UNIT_ALL,
     B,
     E,
     alternation,
@@ -47,6 +49,8 @@ __all__ = [
 ]  # fmt: skip
 
 _PREV_WORD = re.compile(r"(\S+)\s*$")
+_AMOUNT_UNIT = re.compile(r"\s*(?:hours?|hrs?|h|minutes?|mins?|m)(?![A-Za-z0-9])")  # lower case
+_UNIT_AFTER = re.compile(rf"\s*{UNIT_ALL}(?![A-Za-z0-9])")  # lower case: "Week planning" is a title
 _LENGTH_EXAMPLES = ("tomorrow 3pm for 45m Budget review", "tomorrow 2-3:30pm Budget review")
 
 
@@ -190,7 +194,10 @@ def duration_for(m: re.Match[str], parts: Parts) -> bool:
 
 @scan_pass(rf"{B}(?P<d>{DURATION_BARE})(?:\s+long{E})?", needs=_AMOUNT_WORDS, unless="length")
 def duration(m: re.Match[str], parts: Parts) -> bool:
-    """ "90 minutes", "2h", "45-minute", "half an hour" without "for"."""
+    """ "90 minutes", "2h", "45-minute", "half an hour" without "for" (after "at" it
+    is a clock and a title: "at 9 Hour of code")."""
+    if _prev_word(m) in ("at", "@"):
+        return False
     months, minutes, _ = measure(m["d"])
     parts.claim("length", parts.said(m), m.span())
     if months or minutes > 24 * 60 or round(minutes) < 1:
@@ -205,12 +212,14 @@ def duration(m: re.Match[str], parts: Parts) -> bool:
 @scan_pass(
     rf"""(?P<h>{DIGIT_STARTS}\d?)
     (?P<rest>(?:[:.]\d{{2}}{SECS})?{MER}|:\d{{2}}{SECS}(?P<p>[ap]\.?(?![a-z0-9]))?
-      |\s*o['’]?\s*(?P<oc>clock)){ISH}{E}{NOT_MORE}""",
+      |\s*o['’]?\s*(?P<oc>clock)){ISH}{E}{NOT_MORE_CLOCK}""",
     needs=("am", "pm", "m", ":", "clock"),
 )
 def time(m: re.Match[str], parts: Parts) -> bool:
     """ "3pm", "15:00", "4:45p", "8:02:30 PM", "4 o'clock". ("at" and "around"
     before it are dropped by the leftover check.)"""
+    if _AMOUNT_UNIT.match(parts.source, m.end()) and not m["rest"].rstrip().endswith("m"):
+        return False  # "1:30 hours" is an amount ("11:15 Hour of code" is a title)
     if m["oc"]:
         clock = read_clock(m["h"])
     else:
@@ -244,11 +253,14 @@ def time_words(m: re.Match[str], parts: Parts) -> bool:
     rf"""(?:{starts_word("at")}|@)\s*{SOFTEN}?(?:
       (?P<n>\d{{3,4}}|\d{{1,2}}(?:\.\d{{2}})?)(?:\s(?P<mm>[0-5]\d))?(?P<p>[ap]\.?)?
     | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?
-    ){ISH}(?![0-9]){E}{NOT_MORE}(?!\s*[/\-])""",
+    ){ISH}(?![0-9]){E}(?![:./]\d)(?!\s*[/\-])""",
     needs=("at", "@"),
 )
 def at_time(m: re.Match[str], parts: Parts) -> bool:
-    """ "at 9", "at 1530", "at 4 45", "at 3p", "at nine thirty"."""
+    """ "at 9", "at 1530", "at 4 45", "at 3p", "at nine thirty" ("at 9 Week planning";
+    but "at 2 hours" is no clock)."""
+    if _UNIT_AFTER.match(parts.source, m.end()):
+        return False
     start = m.start("n") if m["n"] else m.start("hw")
     parts.set_time(_loose_clock(m), parts.said(m), (start, m.end()))
     return True
@@ -274,7 +286,7 @@ _SAFE_NEXT = r"(?:for|with|about|re|on|at|in|to|until|till|ish)(?![a-z])"
     rf"""(?:(?:(?<=[\x01\x03])|(?<=[\x01\x03]\s))
       (?:(?P<n>\d{{3,4}}|\d{{1,2}}(?:[.:]\d{{2}})?)(?:\s(?P<mm>[0-5]\d))?
         | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?(?=\s*$|\s*[,;:)\x00-\x03]|\s+{_SAFE_NEXT}))
-      {ISH}(?![0-9]){E}{NOT_MORE}(?!\s*[/\-])
+      {ISH}(?![0-9]){E}{NOT_MORE_CLOCK}(?!\s*[/\-])
     | {B}(?P<n2>\d{{1,2}}(?:[.:]\d{{2}})?|{HOURW}){ISH}(?=\s+(?:on\s+)?[\x01\x03])
     )""",
     needs=("\x02", *HOUR_WORDS),
@@ -285,8 +297,10 @@ def hour_near_day(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow 9", "tonight 730", "tomorrow 15.30", "10 tomorrow morning", "7 this
     evening", "4 in the afternoon": a bare hour counts next to a day or daypart
     (elsewhere "9" or "19.99" is more likely part of the topic)."""
-    if parts.time is not None or (m["n2"] and _after_label(m)):
-        return False
+    if parts.time is not None or (m["n2"] and _after_label(m)) or "offset" in parts.seen:
+        return False  # "Later one in 2 hours": the offset says when
+    if _AMOUNT_UNIT.match(parts.source, m.end()):
+        return False  # "tomorrow 1:30 hours" is an amount
     if m["hw"]:
         clock = read_clock(" ".join(f"{m['hw']} {m['mw'] or ''}".split()))
     elif m["n2"] and not m["n2"][0].isdigit():

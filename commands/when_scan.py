@@ -117,9 +117,15 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
             if step.handler(match, parts):
                 start, end = match.span()
                 masked = masked[:start] + step.mask * (end - start) + masked[end:]
-    parts.topic, parts.unexplained, parts.title = leftover(
-        masked, text, has_day=parts.day is not None
-    )
+            if parts.unmask:  # a loose weekday gave way ("Sun lounge chat tomorrow")
+                for start, end in parts.unmask:
+                    masked = masked[:start] + low[start:end] + masked[end:]
+                parts.unmask.clear()
+    rest = leftover(masked, text, has_day=parts.day is not None or parts.offset is not None)
+    parts.topic, parts.masked = rest.topic, masked
+    if rest.unexplained:
+        parts.unexplained, parts.unexplained_spans = rest.unexplained, rest.unexplained_spans
+        parts.title, parts.title_spans = rest.title, rest.title_spans
     return parts
 
 

@@ -1,0 +1,160 @@
+"""The corrected commands a question about left-over words offers, checked to book.
+
+"tomorrow 3pm for 45m Sync one" is a question ("one" may be 1 o'clock), and its
+examples must be commands that work and still say what the user meant, with their
+length and topic: `tomorrow 3pm for 45m Sync`, or with the title quoted,
+`tomorrow 3pm for 45m "Sync one"`. Each is the user's own text with words blanked
+out (spaces of the same length, so every span the scanner recorded still holds),
+resolved as it stands:
+
+- it books: the text is the example;
+- the rest is a question of its own (7 or 8 without am/pm, a day without a time):
+  that question's choices or examples are offered, already rewritten;
+- the rest is wrong on its own (a time that has passed, a weekday that is not the
+  date's): that error is raised instead, since it holds whatever the words meant;
+- nothing is left that says when, or the words were a vague period ("next
+  week"): a day or hour is put in, and the candidate is checked by parsing it.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Iterable
+from datetime import datetime, tzinfo
+from typing import NamedTuple
+
+from commands.when_ask import ask_about_vague, ask_about_words, may_be_title
+from commands.when_errors import NoTimeFound, UnsureTime, WhenError
+from commands.when_leftover import leftover
+from commands.when_resolve import Resolution, resolve
+from commands.when_scan import QUOTE, scan
+from commands.when_types import GrammarError, Parts, Span
+
+__all__ = ["question_about_words"]
+
+_VAGUE = re.compile(
+    r"\b(?:(?:next|this|coming)\s+(?:week|weekend|month|year|quarter)|later|soon|sometime"
+    r"|someday|anytime|whenever|(?:early|late|end\s+of)\s+\w+)\b",
+    re.IGNORECASE,
+)
+_QUOTES = str.maketrans({'"': " ", "“": " ", "”": " "})
+
+
+class Examples(NamedTuple):
+    """Commands to offer; ``books``: the text itself books as it stands."""
+
+    texts: tuple[str, ...]
+    books: bool = False
+
+
+def question_about_words(parts: Parts, now: datetime, zone: tzinfo) -> WhenError:
+    """The question for time-like words no pass explained (or the error the rest of
+    the text has anyway), with examples that book."""
+    vague = next((run for run in parts.unexplained if _VAGUE.search(run)), None)
+    if vague and parts.day is None:
+        examples = _vague_examples(parts, vague, now, zone)
+        if examples:
+            return ask_about_vague(parts, vague, examples)
+    plain = _outcome(_variant(parts, parts.unexplained_spans, parts.topic), now, zone)
+    if isinstance(plain, WhenError):
+        return plain
+    quoted = Examples(())
+    if may_be_title(parts):
+        title = " ".join(parts.title.translate(_QUOTES).split())
+        variant = _variant(parts, parts.title_spans, title, tail=f' "{title}"')
+        if plain.books:  # the same time words with the title book too
+            quoted = Examples((_text(variant),), books=True)
+        else:
+            outcome = _outcome(variant, now, zone)
+            quoted = outcome if isinstance(outcome, Examples) else quoted
+    # Blanking words can join what was apart ("good eve 3/4" → "good 3/4"): offer
+    # only what books when typed, and at least the time words alone.
+    said = tuple(t for t in plain.texts if _books(t, parts, now, zone))
+    titled = tuple(t for t in quoted.texts if _books(t, parts, now, zone))
+    if not said:
+        said = _with_a_time(_variant(parts, parts.title_spans, ""), now, zone).texts
+    return ask_about_words(parts, said, titled)
+
+
+def _variant(parts: Parts, blank: Iterable[Span], topic: str, tail: str = "") -> Parts:
+    """``parts`` with the words at ``blank`` gone from its text (spaces instead, so
+    the spans hold) and ``tail`` (a quoted title) added at the end. Words that
+    become time-like once their neighbours are gone ("eve" in "eve five 11pm" now
+    right before 11pm) go too, as the scanner would find them if this were typed."""
+    source, masked = list(parts.source), list(parts.masked)
+    for _ in range(4):
+        for start, end in blank:
+            source[start:end] = masked[start:end] = " " * (end - start)
+        text = "".join(source) + tail
+        has_day = parts.day is not None or parts.offset is not None
+        rest = leftover("".join(masked) + _quoted(tail), text, has_day=has_day)
+        if not rest.unexplained:
+            break
+        blank = rest.unexplained_spans
+    return dataclasses.replace(
+        parts, source=text, topic=rest.topic or topic, unexplained=(), unexplained_spans=(),
+        title="", title_spans=(), masked="".join(masked) + _quoted(tail),
+    )  # fmt: skip
+
+
+def _quoted(tail: str) -> str:
+    """A quoted title as the scanner masks it: hidden from every pass."""
+    return tail[:1] + QUOTE * (len(tail) - 1) if tail else ""
+
+
+def _text(parts: Parts) -> str:
+    return " ".join(parts.source.split())
+
+
+def _outcome(parts: Parts, now: datetime, zone: tzinfo) -> Examples | WhenError:
+    """What the text of ``parts`` would get if typed: itself (it books), its own
+    question's choices or examples, or its error."""
+    try:
+        Resolution(parts, now, zone, parts.source).when()
+    except UnsureTime as question:
+        return Examples(question.choices or question.examples)
+    except NoTimeFound:
+        return _with_a_time(parts, now, zone)
+    except WhenError as error:
+        return error
+    return Examples((_text(parts),), books=True)
+
+
+def _with_a_time(parts: Parts, now: datetime, zone: tzinfo) -> Examples:
+    """Nothing left says when ("quarter of nine Budget"): put a day and an hour in,
+    before the words or after them, whichever books."""
+    text = _text(parts)
+    candidates = (f"tomorrow 10am {text}", f"{text} tomorrow 10am", "tomorrow 10am")
+    found = [c.strip() for c in candidates if _books(c.strip(), parts, now, zone)]
+    return Examples(tuple(found[:1]) or ("tomorrow 10am",))
+
+
+def _vague_examples(parts: Parts, vague: str, now: datetime, zone: tzinfo) -> tuple[str, ...]:
+    """ "Budget next week" → `Budget thursday next week 3pm`, `Budget tue 3pm`: the
+    vague words replaced by a day (and an hour when none was given)."""
+    spans = parts.unexplained_spans
+    where = spans[parts.unexplained.index(vague)]
+    others = [span for span in spans if span != where]
+    hour = "" if parts.time is not None or parts.offset is not None else " 3pm"
+    days = ("thursday next week", "tue") if "week" in vague.lower() else ("tomorrow", "tue")
+    found = []
+    for day in days:
+        variant = _variant(parts, others, parts.topic)
+        source = variant.source
+        text = " ".join(f"{source[: where[0]]} {day}{hour} {source[where[1] :]}".split())
+        if _books(text, parts, now, zone):
+            found.append(text)
+    return tuple(found)
+
+
+def _books(text: str, parts: Parts, now: datetime, zone: tzinfo) -> bool:
+    """True when ``text`` typed as it stands books a meeting."""
+    try:
+        again = scan(text, day_first=parts.day_first)
+        if again.unexplained or again.past:
+            return False
+        resolve(again, now, zone, text)
+    except (WhenError, GrammarError):
+        return False
+    return True
