@@ -65,6 +65,7 @@ class Pass:
     needs: frozenset[str]
     after: str
     unless: str
+    words: frozenset[str]  # ``needs`` when they are all words of 2+ letters, else empty
 
 
 def scan_pass(
@@ -79,7 +80,9 @@ def scan_pass(
 
     def make(handler: Handler) -> Pass:
         compiled = re.compile(pattern, FLAGS | re.VERBOSE)
-        return Pass(compiled, handler, mask, frozenset(needs), after, unless)
+        need = frozenset(needs)
+        words = need if all(len(w) > 1 and w.isalpha() for w in need) else frozenset()
+        return Pass(compiled, handler, mask, need, after, unless, words)
 
     return make
 

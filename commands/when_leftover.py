@@ -106,7 +106,6 @@ _SHAPE_RE = re.compile(
 )
 _ZONEISH_RE = re.compile(r"[A-Z]{1,4}T|UTC.*|GMT.*|Z")
 _TOKEN = re.compile(r"[\x00-\x03]+|[^\s\x00-\x03]+")
-_WORDY = re.compile(r"[^\s\x00-\x03]")
 _WORD = re.compile(r"[^\s\x00-\x03]+")
 _EDGE = ",.;:!?()[]{}\"'“”‘’"
 _PHRASES = re.compile(
@@ -238,9 +237,10 @@ _NOTHING_LEFT = Rest("")
 
 def leftover(masked: str, text: str, *, has_day: bool) -> Rest:
     """Split what no pass took into the topic and the unexplained time-like words."""
-    if not _WORDY.search(masked):
+    words = _WORD.findall(masked)
+    if not words:
         return _NOTHING_LEFT  # every word was part of the time
-    if _plain_words(masked):
+    if _plain_words(words):
         return Rest(_topic(masked, text))  # "Budget review": nothing to decide
     left = Leftover(masked, text, has_day=has_day)
     if not _QUIET.issuperset(left.kinds):
@@ -270,17 +270,20 @@ def leftover(masked: str, text: str, *, has_day: bool) -> Rest:
     return Rest(topic, runs, spans, _topic(masked, shown), tuple(title))
 
 
-def _plain_words(masked: str) -> bool:
+def _plain_words(words: list[str]) -> bool:
     """True when every leftover word is an ordinary word or glue: the fast path.
-    Works on the lower-cased masked text (no match objects); words that could be a
-    zone abbreviation ("PST", "WAT") or start a phrase take the full path."""
-    for word in masked.split():
+    Works on the lower-cased masked text's words; words that could be a zone
+    abbreviation ("PST", "WAT") or start a phrase take the full path."""
+    for word in words:
         word = word.strip(_EDGE_AND_MASKS)
         if not word:
             continue
-        if _kind(word) not in _QUIET or word in _SLOW_WORDS or word[0] == _QUOTE:
+        kind = _kind(word)
+        if kind not in _QUIET or word in _SLOW_WORDS or word[0] == _QUOTE:
             return False
-        if len(word) <= 5 and (word[-1] == "t" or word.startswith(("utc", "gmt")) or word == "z"):
+        if kind == PLAIN and len(word) <= 5 and (
+            word[-1] == "t" or word.startswith(("utc", "gmt")) or word == "z"
+        ):
             return False  # perhaps a zone abbreviation: the full path checks the case
     return True
 
@@ -506,25 +509,24 @@ def _runs(left: Leftover) -> tuple[tuple[str, ...], tuple[Span, ...]]:
 _EDGE_LEFT = " \t,;:.-–—|/)]"
 _EDGE_RIGHT = " \t,;:-–—|/([@"
 _DANGLING = {"at", "on", "@", "from", "between", "in"}
-_MASK_SPLIT = re.compile(r"([\x00-\x04]+)").split
+_CHUNK = re.compile(r"[^\x00-\x04]+")
 
 
 def _topic(masked: str, text: str) -> str:
     """Join what no pass took (in the user's own case), trimming punctuation and
     prepositions left dangling where a time phrase was cut out
     ("Review (tomorrow 3pm)" → "Review")."""
-    kept, pos = [], 0
-    for i, chunk in enumerate(_MASK_SPLIT(masked)):
-        if i % 2 == 0:  # text between two masked runs (split keeps the runs at odd i)
-            words = text[pos : pos + len(chunk)].split()
-            while words and words[-1].lower() in _DANGLING:
-                words.pop()
-            while words and words[0].lower() in _DANGLING:
-                words.pop(0)
+    kept = []
+    for chunk in _CHUNK.finditer(masked):  # the text between two masked phrases
+        words = text[chunk.start() : chunk.end()].split()
+        while words and words[-1].lower() in _DANGLING:
+            words.pop()
+        while words and words[0].lower() in _DANGLING:
+            words.pop(0)
+        if words:
             cleaned = " ".join(words).lstrip(_EDGE_LEFT).rstrip(_EDGE_RIGHT)
             if cleaned:
                 kept.append(cleaned)
-        pos += len(chunk)
     return " ".join(kept)
 
 

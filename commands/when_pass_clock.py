@@ -218,14 +218,16 @@ def duration(m: re.Match[str], parts: Parts) -> bool:
 def time(m: re.Match[str], parts: Parts) -> bool:
     """ "3pm", "15:00", "4:45p", "8:02:30 PM", "4 o'clock". ("at" and "around"
     before it are dropped by the leftover check.)"""
-    if _AMOUNT_UNIT.match(parts.source, m.end()) and not m["rest"].rstrip().endswith("m"):
-        return False  # "1:30 hours" is an amount ("11:15 Hour of code" is a title)
-    if m["oc"]:
-        clock = read_clock(m["h"])
+    hour, rest, oc, p = m.group("h", "rest", "oc", "p")
+    if ":" in rest and not rest.rstrip().endswith("m") and _AMOUNT_UNIT.match(m.string, m.end()):
+        if _AMOUNT_UNIT.match(parts.source, m.end()):  # the source keeps the case
+            return False  # "1:30 hours" is an amount ("11:15 Hour of code" is a title)
+    if oc:
+        clock = read_clock(hour)
     else:
-        text = m["h"] + m["rest"]
-        if m["p"]:
-            text = text[: len(text) - len(m["p"])] + ("am" if m["p"][0] == "a" else "pm")
+        text = hour + rest
+        if p:
+            text = text[: len(text) - len(p)] + ("am" if p[0] == "a" else "pm")
         clock = read_clock(text)
     parts.set_time(clock, parts.said(m), m.span())
     return True

@@ -207,7 +207,11 @@ def relative(m: re.Match[str], parts: Parts) -> bool:
 def _for_length(m: re.Match[str]) -> int | None:
     """Where "for" starts when it comes just before the amount ("for about 2 hours
     from now"), else None."""
-    before = _FOR_BEFORE.search(m.string, max(0, m.start() - 24), m.start())
+    at = m.start("d")  # "for in 2 hours" is not "for 2 hours"
+    begin = max(0, at - 24)
+    if "for" not in m.string[begin:at]:
+        return None
+    before = _FOR_BEFORE.search(m.string, begin, at)
     return before.start() if before else None
 
 
@@ -235,7 +239,7 @@ _NOT_A_WEEKDAY = ("good ", "easter ")  # "Good Friday", "Easter Monday" are holi
 def day_word(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow", "day after tomorrow", "next tue", "this coming fri", "friday evening"."""
     kind, value, this, next_ = _DAY_PHRASES[" ".join(m["day"].split())]
-    if kind == "weekday" and m.string[: m.start()].endswith(_NOT_A_WEEKDAY):
+    if kind == "weekday" and m.string.endswith(_NOT_A_WEEKDAY, 0, m.start()):
         return False
     text = parts.said(m)
     if kind == "offset":

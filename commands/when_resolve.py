@@ -62,14 +62,15 @@ class Resolution:
         self.notes: list[str] = []
         self.source_tz: str | None = None
         self.zone = user_zone
+        self.local_now = local_now = now.astimezone(user_zone)
+        today = local_now.date()
         if parts.zone is not None:
             self.zone, self.source_tz = source_zone(parts.zone)
-        self.local_now = now.astimezone(self.zone)
-        user_now = self.local_now if self.zone is user_zone else now.astimezone(user_zone)
+            self.local_now = now.astimezone(self.zone)
         self.today = Today(
             self.local_now.date(),  # in the text's zone: weekdays and dates
-            user_now.date(),  # "today", "tomorrow", "in 3 days"
-            str(getattr(user_zone, "key", "")),  # holidays differ by region
+            today,  # "today", "tomorrow", "in 3 days"
+            getattr(user_zone, "key", None) or "",  # holidays differ by region
         )
 
     def when(self) -> When:
@@ -77,13 +78,18 @@ class Resolution:
         if parts.for_length is not None and not _says_when_elsewhere(parts):
             raise ask_length_or_start(parts)
         start = self._start_from_offset() if parts.offset is not None else self._start_from_clock()
-        duration = self._duration(start)
-        self._zone_note(start)
-        user_start = start.astimezone(self.user_zone)
-        recurrence, weekdays = self._repeat(start, user_start)
-        return When(start=user_start, duration=duration, recurrence=recurrence,
-                    weekdays=weekdays, topic=parts.topic, source_tz=self.source_tz,
-                    notes=tuple(self.notes))  # fmt: skip
+        # The common case (no end, zone or repeat) without the calls that do nothing then.
+        duration = self._duration(start) if parts.end is not None else None
+        duration = duration or parts.duration or DEFAULT_DURATION
+        user_start = start
+        if parts.zone is not None:
+            self._zone_note(start)
+            user_start = start.astimezone(self.user_zone)
+        recurrence, weekdays = None, ()
+        if parts.recurrence is not None:
+            recurrence, weekdays = self._repeat(start, user_start)
+        return When(user_start, duration, recurrence, weekdays, parts.topic, self.source_tz,
+                    tuple(self.notes))  # fmt: skip
 
     # start ---------------------------------------------------------------------
 
@@ -111,21 +117,23 @@ class Resolution:
                 raise _not_that_weekday(day, parts.check_weekday)
         readings = self._readings(day)
         self._ask_if_two_readings(day, readings)
-        repeat_days = self._repeat_days()
+        repeat_days = self._repeat_days() if parts.recurrence is not None else ()
         if repeat_days:
             first = day if day is not None and self._day_bounds_repeat() else self.today.here
             return self._first_repeat(first, repeat_days, readings[0])
         if day is not None:
             return self._on_day(day, readings)
-        start, note = localise(self.zone, self.today.here, readings[0], self._second())
+        second = parts.time.second if parts.time is not None else 0
+        start, note = localise(self.zone, self.today.here, readings[0], second)
         if start < self.now:
             start, note = localise(self.zone, self.today.here + timedelta(days=1), readings[0],
-                                   self._second())  # fmt: skip
+                                   second)  # fmt: skip
             there = f" in {self.zone}" if parts.zone is not None else ""
             self.notes.append(
                 f"{clock_words(readings[0])} has passed today{there}, so I used tomorrow."
             )
-        self._note(note)
+        if note:
+            self.notes.append(note)
         return start
 
     def _second(self) -> int:
@@ -134,11 +142,12 @@ class Resolution:
     def _readings(self, day: date | None) -> tuple[int, ...]:
         """Candidate minutes-after-midnight for the start, preferred first."""
         parts = self.parts
-        hint = DAYPART_HINT.get(parts.daypart or "")
         if parts.time is not None:
-            if parts.end is not None and hint is None:
-                return _range_start(parts.time, parts.end)
-            readings = parts.time.readings(hint)
+            if parts.daypart is None:
+                if parts.end is not None:
+                    return _range_start(parts.time, parts.end)
+                return parts.time.readings()
+            readings = parts.time.readings(DAYPART_HINT.get(parts.daypart))
             self._check_daypart(parts.time, readings[0], day)
             return readings
         if parts.daypart is not None or parts.day is not None or parts.recurrence:
@@ -160,10 +169,11 @@ class Resolution:
         """Hours an example may put on ``day`` (in its daypart, if one was said) that
         are still ahead, so the example books: "today 10am" is no example at 3pm."""
         hours = EXAMPLE_HOURS[self.parts.daypart]
-        if day is None or self.parts.recurrence:
-            return tuple(text for text, _ in hours)
-        return tuple(text for text, minutes in hours
-                     if localise(self.zone, day, minutes)[0] >= self.now)  # fmt: skip
+        if day is None or self.parts.recurrence or day > self.local_now.date():
+            return tuple(text for text, _ in hours[:2])  # a later day: all are ahead
+        zone, now = self.zone, self.now
+        ahead = [text for text, minutes in hours if localise(zone, day, minutes)[0] >= now]
+        return tuple(ahead[:2])
 
     def _no_time(self) -> WhenError:
         topic = self.parts.topic or "Budget review"
@@ -187,7 +197,7 @@ class Resolution:
         clock, said_day = parts.time, parts.day
         if not (
             parts.ambiguities
-            or (clock is not None and clock.two_readings)
+            or (clock is not None and clock.hour in (7, 8) and clock.two_readings)
             or (said_day is not None and (said_day.next or said_day.loose))
         ):
             return  # the common case: nothing could have two readings
@@ -270,9 +280,10 @@ class Resolution:
     def _on_day(self, day: date, readings: tuple[int, ...]) -> datetime:
         """A named day: the time must still be ahead (no silent move to another day)."""
         parts = self.parts
-        start, note = localise(self.zone, day, readings[0], self._second())
+        second = parts.time.second if parts.time is not None else 0
+        start, note = localise(self.zone, day, readings[0], second)
         if start < self.now and len(readings) > 1:
-            later, later_note = localise(self.zone, day, readings[1], self._second())
+            later, later_note = localise(self.zone, day, readings[1], second)
             if later >= self.now:
                 self.notes.append(
                     f"{clock_words(readings[0])} has passed, so I read "
@@ -282,7 +293,8 @@ class Resolution:
                 start, note = later, later_note
         if start < self.now:
             raise self._past(start)
-        self._note(note)
+        if note:
+            self.notes.append(note)
         return start
 
     def _past_day(self, day: date) -> WhenError:

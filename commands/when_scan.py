@@ -16,6 +16,9 @@ Text in double quotes is the user's title, verbatim: no pass looks inside it
 from __future__ import annotations
 
 import re
+from functools import reduce
+from itertools import repeat
+from operator import or_
 
 from commands import when_pass_clock as clock
 from commands import when_pass_dates as dates
@@ -64,8 +67,8 @@ PASSES: tuple[Pass, ...] = (
 
 _HAS_DIGIT = re.compile(r"[0-9]").search
 _HAS_YEAR = re.compile(r"[0-9]{4}").search
-_WORDS = re.compile(r"[a-z]+").findall
 _SYMBOLS = (":", "-", "–", "—", "/", "@")  # the only non-letters a pass needs
+_TOKENS = re.compile(rf"[a-z]+|[{re.escape(''.join(_SYMBOLS))}]").findall
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 QUOTE = "\x05"
 
@@ -81,6 +84,7 @@ def _index(passes: tuple[Pass, ...]) -> dict[str, int]:
 
 
 _NEEDED_BY = _index(PASSES)
+_DIGIT_PASSES, _YEAR_PASSES = _NEEDED_BY.get(DIGIT, 0), _NEEDED_BY.get(YEAR, 0)
 assert all(t.isalpha() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
     "a pass needs a token the scanner does not look for"
 )
@@ -94,17 +98,14 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
     # ASCII lower-casing keeps the length, so spans index the original text too.
     low = text.lower() if text.isascii() else text.translate(LOWER)
     masked = low = _protect_quotes(low)
-    wanted, needed_by = 0, _NEEDED_BY
-    for token in _WORDS(low):
-        wanted |= needed_by.get(token, 0)
-    for symbol in _SYMBOLS:
-        if symbol in low:
-            wanted |= needed_by[symbol]
+    # One pass over the tokens picks the passes (a bit each, in priority order).
+    tokens = _TOKENS(low)
+    wanted = reduce(or_, map(_NEEDED_BY.get, tokens, repeat(0)), 0)
     if _HAS_DIGIT(low):
-        wanted |= needed_by[DIGIT]
+        wanted |= _DIGIT_PASSES
         if _HAS_YEAR(low):
-            wanted |= needed_by[YEAR]
-    seen = parts.seen
+            wanted |= _YEAR_PASSES
+    seen, present = parts.seen, None
     while wanted:
         bit = wanted & -wanted
         wanted ^= bit
@@ -113,14 +114,23 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
             continue
         if step.after and not any(mask in masked for mask in step.after):
             continue
-        for match in step.pattern.finditer(masked):
+        if step.words and masked is not low:  # skip a pass whose words were all taken
+            present = present or frozenset(tokens)  # ("days" in "in 3 days at 10")
+            if not any(word in masked for word in step.words & present):
+                continue
+        # finditer's matches, from a search that costs less when nothing matches
+        # (most selected passes): each search runs on the text as the pass found it.
+        found, search = masked, step.pattern.search
+        match = search(found)
+        while match is not None:
+            start, end = match.span()
             if step.handler(match, parts):
-                start, end = match.span()
                 masked = masked[:start] + step.mask * (end - start) + masked[end:]
             if parts.unmask:  # a loose weekday gave way ("Sun lounge chat tomorrow")
-                for start, end in parts.unmask:
-                    masked = masked[:start] + low[start:end] + masked[end:]
+                for first, last in parts.unmask:
+                    masked = masked[:first] + low[first:last] + masked[last:]
                 parts.unmask.clear()
+            match = search(found, end if end > start else end + 1)
     rest = leftover(masked, text, has_day=parts.day is not None or parts.offset is not None)
     parts.topic, parts.masked = rest.topic, masked
     if rest.unexplained:

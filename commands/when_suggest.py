@@ -18,7 +18,6 @@ resolved as it stands:
 
 from __future__ import annotations
 
-import dataclasses
 import re
 from collections.abc import Iterable
 from datetime import datetime, tzinfo
@@ -56,46 +55,79 @@ def question_about_words(parts: Parts, now: datetime, zone: tzinfo) -> WhenError
         examples = _vague_examples(parts, vague, now, zone)
         if examples:
             return ask_about_vague(parts, vague, examples)
-    plain = _outcome(_variant(parts, parts.unexplained_spans, parts.topic), now, zone)
+    plain = _corrected(parts, parts.unexplained_spans, parts.topic, "", now, zone)
     if isinstance(plain, WhenError):
         return plain
-    quoted = Examples(())
+    titled = Examples(())
     if may_be_title(parts):
         title = " ".join(parts.title.translate(_QUOTES).split())
-        variant = _variant(parts, parts.title_spans, title, tail=f' "{title}"')
-        if plain.books:  # the same time words with the title book too
-            quoted = Examples((_text(variant),), books=True)
-        else:
-            outcome = _outcome(variant, now, zone)
-            quoted = outcome if isinstance(outcome, Examples) else quoted
-    # Blanking words can join what was apart ("good eve 3/4" → "good 3/4"): offer
-    # only what books when typed, and at least the time words alone.
-    said = tuple(t for t in plain.texts if _books(t, parts, now, zone))
-    titled = tuple(t for t in quoted.texts if _books(t, parts, now, zone))
+        quoted = _corrected(parts, parts.title_spans, title, f' "{title}"', now, zone,
+                            books=plain.books)  # fmt: skip
+        titled = quoted if isinstance(quoted, Examples) else titled
+    said = plain.texts
     if not said:
-        said = _with_a_time(_variant(parts, parts.title_spans, ""), now, zone).texts
-    return ask_about_words(parts, said, titled)
+        said = _with_a_time(_blanked(parts, parts.title_spans, "")[0], now, zone).texts
+    return ask_about_words(parts, said, titled.texts)
 
 
-def _variant(parts: Parts, blank: Iterable[Span], topic: str, tail: str = "") -> Parts:
+def _corrected(
+    parts: Parts, blank: Iterable[Span], topic: str, tail: str, now: datetime, zone: tzinfo,
+    *, books: bool = False,
+) -> Examples | WhenError:
+    """The user's text with the words at ``blank`` gone and ``tail`` (a quoted title)
+    added, as it would be read if typed. ``books``: the same time words are known
+    to book (they did without the title)."""
+    variant, joined = _blanked(parts, blank, topic, tail)
+    if joined:  # words went from between others, which may now read together
+        text = _text(variant)
+        try:
+            again = scan(text, day_first=parts.day_first)
+        except GrammarError:
+            again = None
+        if again is not None and not again.unexplained and not again.past:
+            return _outcome(again, now, zone)
+        # New neighbours made words time-like ("eve five 11pm" → "eve 11pm"): blank
+        # those too, and offer only what books when typed.
+        outcome = _outcome(_settled(variant, parts, tail), now, zone)
+        if isinstance(outcome, WhenError):
+            return outcome
+        return Examples(tuple(t for t in outcome.texts if _books(t, parts, now, zone)))
+    if books:
+        return Examples((_text(variant),), books=True)
+    return _outcome(variant, now, zone)
+
+
+def _blanked(
+    parts: Parts, blank: Iterable[Span], topic: str, tail: str = ""
+) -> tuple[Parts, bool]:
     """``parts`` with the words at ``blank`` gone from its text (spaces instead, so
-    the spans hold) and ``tail`` (a quoted title) added at the end. Words that
-    become time-like once their neighbours are gone ("eve" in "eve five 11pm" now
-    right before 11pm) go too, as the scanner would find them if this were typed."""
+    the spans hold) and ``tail`` added at the end; and True when words went from
+    between others (an end is safe: no word gets new neighbours on both sides)."""
     source, masked = list(parts.source), list(parts.masked)
-    for _ in range(4):
-        for start, end in blank:
-            source[start:end] = masked[start:end] = " " * (end - start)
-        text = "".join(source) + tail
-        has_day = parts.day is not None or parts.offset is not None
-        rest = leftover("".join(masked) + _quoted(tail), text, has_day=has_day)
-        if not rest.unexplained:
-            break
-        blank = rest.unexplained_spans
-    return dataclasses.replace(
-        parts, source=text, topic=rest.topic or topic, unexplained=(), unexplained_spans=(),
-        title="", title_spans=(), masked="".join(masked) + _quoted(tail),
+    for start, end in blank:
+        source[start:end] = masked[start:end] = " " * (end - start)
+    kept = "".join(source)
+    joined = any(kept[:start].strip() and kept[end:].strip() for start, end in blank)
+    variant = parts.copy(
+        source=kept + tail, topic=topic, unexplained=(), unexplained_spans=(), title="",
+        title_spans=(), masked="".join(masked) + _quoted(tail),
     )  # fmt: skip
+    return variant, joined
+
+
+def _settled(variant: Parts, parts: Parts, tail: str) -> Parts:
+    """Blank, in ``variant``, the words that became time-like once their neighbours
+    went, until none is left (a few rounds at most)."""
+    has_day = parts.day is not None or parts.offset is not None
+    for _ in range(4):
+        text, masked = variant.source, variant.masked
+        rest = leftover(masked, text, has_day=has_day)
+        if not rest.unexplained:
+            return variant.copy(topic=rest.topic or variant.topic)
+        variant, _ = _blanked(variant.copy(masked=masked[: len(masked) - len(tail)],
+                                           source=text[: len(text) - len(tail)]),
+                              rest.unexplained_spans, variant.topic, tail)  # fmt: skip
+    return variant
 
 
 def _quoted(tail: str) -> str:
@@ -126,26 +158,22 @@ def _with_a_time(parts: Parts, now: datetime, zone: tzinfo) -> Examples:
     before the words or after them, whichever books."""
     text = _text(parts)
     candidates = (f"tomorrow 10am {text}", f"{text} tomorrow 10am", "tomorrow 10am")
-    found = [c.strip() for c in candidates if _books(c.strip(), parts, now, zone)]
-    return Examples(tuple(found[:1]) or ("tomorrow 10am",))
+    found = next((c.strip() for c in candidates if _books(c.strip(), parts, now, zone)), "")
+    return Examples((found or "tomorrow 10am",))
 
 
 def _vague_examples(parts: Parts, vague: str, now: datetime, zone: tzinfo) -> tuple[str, ...]:
     """ "Budget next week" → `Budget thursday next week 3pm`, `Budget tue 3pm`: the
-    vague words replaced by a day (and an hour when none was given)."""
+    vague words replaced by a day (and an hour when none was given). The first is
+    checked to book; the second differs only in the day's words."""
     spans = parts.unexplained_spans
     where = spans[parts.unexplained.index(vague)]
-    others = [span for span in spans if span != where]
+    source = _blanked(parts, [span for span in spans if span != where], parts.topic)[0].source
     hour = "" if parts.time is not None or parts.offset is not None else " 3pm"
     days = ("thursday next week", "tue") if "week" in vague.lower() else ("tomorrow", "tue")
-    found = []
-    for day in days:
-        variant = _variant(parts, others, parts.topic)
-        source = variant.source
-        text = " ".join(f"{source[: where[0]]} {day}{hour} {source[where[1] :]}".split())
-        if _books(text, parts, now, zone):
-            found.append(text)
-    return tuple(found)
+    found = [" ".join(f"{source[: where[0]]} {day}{hour} {source[where[1] :]}".split())
+             for day in days]  # fmt: skip
+    return tuple(found) if _books(found[0], parts, now, zone) else ()
 
 
 def _books(text: str, parts: Parts, now: datetime, zone: tzinfo) -> bool:

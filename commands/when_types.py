@@ -225,13 +225,23 @@ class Parts:
     unmask: list[Span] = field(default_factory=list)  # phrases given back to the topic
     spans: dict[str, Span] = field(default_factory=dict)  # slot -> where, in ``source``
 
+    def copy(self, **changes: object) -> Parts:
+        """A shallow copy with ``changes`` (cheaper than ``dataclasses.replace``,
+        which runs ``__init__`` and its default factories)."""
+        made = object.__new__(Parts)
+        for name in Parts.__slots__:
+            setattr(made, name, changes[name] if name in changes else getattr(self, name))
+        return made
+
     def said(self, m: re.Match[str], group: int | str = 0) -> str:
         """What the user wrote for a match (or one of its groups), case kept."""
-        return self.source[m.start(group) : m.end(group)].strip()
+        start, end = m.span(group)
+        return self.source[start:end].strip()
 
     def claim(self, slot: str, text: str, span: Span | None = None) -> None:
         """Fill a slot once; a second phrase for the same slot is a user error."""
-        text = " ".join(text.split())
+        if "  " in text:
+            text = " ".join(text.split())
         if slot in self.seen:
             reason = _CONFLICTS[slot].format(a=self.seen[slot], b=text)
             raise GrammarError(f"I found {reason}.")
