@@ -65,7 +65,6 @@ class Pass:
     needs: frozenset[str]
     after: str
     unless: str
-    words: frozenset[str]  # ``needs`` when they are all words of 2+ letters, else empty
 
 
 def scan_pass(
@@ -80,9 +79,7 @@ def scan_pass(
 
     def make(handler: Handler) -> Pass:
         compiled = re.compile(pattern, FLAGS | re.VERBOSE)
-        need = frozenset(needs)
-        words = need if all(len(w) > 1 and w.isalpha() for w in need) else frozenset()
-        return Pass(compiled, handler, mask, need, after, unless, words)
+        return Pass(compiled, handler, mask, frozenset(needs), after, unless)
 
     return make
 
@@ -199,6 +196,7 @@ _ATOM_RE = re.compile(
     FLAGS | re.VERBOSE,
 )
 _ISH_TAIL = re.compile(r"\s*-?\s*ish$")
+_SIMPLE_AMOUNT = re.compile(rf"(?P<n>\d+)\s*-?\s*(?P<u>{UNIT_BARE}|h|m)", FLAGS)
 UNIT_MINUTES = {"h": 60, "m": 1, "d": 1440, "w": 10080, "f": 20160}
 
 
@@ -222,6 +220,11 @@ def measure(text: str) -> tuple[int, float, bool]:
     the same few lengths ("45m", "1 hour") come back all day.
     """
     low = text
+    simple = _SIMPLE_AMOUNT.fullmatch(low)  # "45m", "2 hours", "90 min": most lengths
+    if simple:
+        unit = simple["u"]
+        if unit[0] in "hm" and not unit.startswith("mo"):
+            return 0, float(simple["n"]) * UNIT_MINUTES[unit[0]], True
     fraction = FRACTION_RE.search(low)
     if fraction:
         return 0, float(FRACTIONS[" ".join(fraction["f"].split())]), True
@@ -251,7 +254,9 @@ def read_clock(text: str, *, at: bool = False) -> Clock:
     """Read "3pm", "15:00", "3.30 p.m.", "16:10:05", "noon", "eleven fifteen",
     "four o'clock"; three or four bare digits are HHMM ("1530"). Cached: a Clock is
     immutable and the same few spellings come back all day."""
-    clean = _ISH_TAIL.sub("", text.strip())
+    clean = text.strip()
+    if "ish" in clean:
+        clean = _ISH_TAIL.sub("", clean)
     if clean.isdigit() and len(clean) > 2:
         hour, minute = int(clean[:-2]), int(clean[-2:])
         return _checked(hour, minute, None, len(clean) == 4 or hour > 12, clean)

@@ -122,21 +122,18 @@ _SLOW_WORDS = _PHRASE_STARTS | _HOLIDAY_STARTS
 _EDGE_AND_MASKS = _EDGE + "\x00\x01\x02\x03\x04"
 
 
-@lru_cache(maxsize=4096)
 def _kind(low: str) -> int:
-    """The class of one lower-cased token, edges already stripped."""
-    if not low:
-        return GLUE
-    if low in _STRONG_WORDS:
-        return STRONG
-    for words, kind in _WORD_CLASSES:
-        if low in words:
-            return kind
+    """The class of one lower-cased token, edges already stripped: one look-up in
+    a table built at import, numbers read by shape (cached)."""
+    kind = _KINDS.get(low)
+    if kind is not None:
+        return kind
     if low[0].isdigit() or low[0] in "+-−":
         return _digit_kind(low)
     return PLAIN
 
 
+@lru_cache(maxsize=1024)
 def _digit_kind(low: str) -> int:
     if _NUM_RE.fullmatch(low):
         return NUM
@@ -154,6 +151,10 @@ _WORD_CLASSES = (
     (_UNITS, UNIT), (_GLUE, GLUE), (_NUMBER_WORDS, NUMW), (_ORDINAL_WORDS, ORDW),
     ({"time"}, TIME), (_HOLIDAY_WORDS, HOLIDAY), (_VAGUE_WORDS, VAGUE),
 )  # fmt: skip
+# word → class, the first table that names it winning (strong words first)
+_KINDS = {"": GLUE}
+for _words, _class in reversed(((_STRONG_WORDS, STRONG), *_WORD_CLASSES)):
+    _KINDS.update(dict.fromkeys(_words, _class))
 
 
 def is_connector(word: str) -> bool:
@@ -530,4 +531,4 @@ def _topic(masked: str, text: str) -> str:
     return " ".join(kept)
 
 
-CACHED = (_kind,)  # see commands.when.clear_caches
+CACHED = (_digit_kind,)  # see commands.when.clear_caches

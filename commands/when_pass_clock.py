@@ -48,33 +48,35 @@ __all__ = [
     "relative_clock", "time", "time_words", "until",
 ]  # fmt: skip
 
-_PREV_WORD = re.compile(r"(\S+)\s*$")
 _AMOUNT_UNIT = re.compile(r"\s*(?:hours?|hrs?|h|minutes?|mins?|m)(?![A-Za-z0-9])")  # lower case
 _UNIT_AFTER = re.compile(rf"\s*{UNIT_ALL}(?![A-Za-z0-9])")  # lower case: "Week planning" is a title
 _LENGTH_EXAMPLES = ("tomorrow 3pm for 45m Budget review", "tomorrow 2-3:30pm Budget review")
 
 
-def _after_label(m: re.Match[str], start: int | None = None) -> bool:
+def _after_label(m: re.Match[str]) -> bool:
     """True when an ordinary word comes just before: "Sprint 2", "Room 101"."""
-    before = m.string[max(0, (m.start() if start is None else start) - 40) : m.start()]
-    word = _PREV_WORD.search(before)
-    return bool(word) and word[1][-1] >= "\x04" and is_label_word(word[1])
+    word = _prev_word(m)
+    return bool(word) and word[-1] >= "\x04" and is_label_word(word)
 
 
 def _prev_word(m: re.Match[str]) -> str:
-    word = _PREV_WORD.search(m.string[max(0, m.start() - 40) : m.start()])
-    return word[1] if word else ""
+    """The word just before the match (masked phrases count as words)."""
+    before = m.string[max(0, m.start() - 40) : m.start()].rstrip()
+    return before[before.rfind(" ") + 1 :]
 
 
 def _words_after_day(m: re.Match[str]) -> bool:
     return m.string[: m.start()].rstrip().endswith((DAY_MASK, PART_MASK))
 
 
+_MINUTES_SAID = {**HOUR_WORDS, **MINUTE_WORDS, "quarter": 15, "a quarter": 15, "half": 30}
+
+
 def _number_word(text: str) -> int:
-    text = " ".join(text.split())
-    return {"quarter": 15, "a quarter": 15, "half": 30}.get(text) or (
-        int(text) if text.isdigit() else {**HOUR_WORDS, **MINUTE_WORDS}[text]
-    )
+    """ "quarter" → 15, "twenty" → 20, "10" → 10 (the minutes of "ten to five")."""
+    if text.isdigit():
+        return int(text)
+    return _MINUTES_SAID[" ".join(text.split())]
 
 
 @scan_pass(

@@ -168,7 +168,8 @@ def relative_in(m: re.Match[str], parts: Parts) -> bool:
 )
 def relative(m: re.Match[str], parts: Parts) -> bool:
     """ "2 hours from now", "two days from tomorrow", "a week from friday"."""
-    text, base = parts.said(m), m.groupdict().get("base") or "now"
+    text = parts.said(m)
+    base = (m["base"] if "base" in m.re.groupindex else None) or "now"
     months, minutes, clock = measure(m["d"])
     start = _for_length(m) if clock and not months and minutes <= 1440 else None
     if start is not None:
@@ -238,7 +239,8 @@ _NOT_A_WEEKDAY = ("good ", "easter ")  # "Good Friday", "Easter Monday" are holi
 )
 def day_word(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow", "day after tomorrow", "next tue", "this coming fri", "friday evening"."""
-    kind, value, this, next_ = _DAY_PHRASES[" ".join(m["day"].split())]
+    said = m["day"]
+    kind, value, this, next_ = _DAY_PHRASES.get(said) or _DAY_PHRASES[" ".join(said.split())]
     if kind == "weekday" and m.string.endswith(_NOT_A_WEEKDAY, 0, m.start()):
         return False
     text = parts.said(m)

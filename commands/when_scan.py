@@ -65,10 +65,10 @@ PASSES: tuple[Pass, ...] = (
     days.now,
 )
 
-_HAS_DIGIT = re.compile(r"[0-9]").search
 _HAS_YEAR = re.compile(r"[0-9]{4}").search
 _SYMBOLS = (":", "-", "–", "—", "/", "@")  # the only non-letters a pass needs
-_TOKENS = re.compile(rf"[a-z]+|[{re.escape(''.join(_SYMBOLS))}]").findall
+# Words, the symbols a pass needs, and the first digit of each number ("45" → "4").
+_TOKENS = re.compile(rf"[a-z]+|(?<![0-9])[0-9]|[{re.escape(''.join(_SYMBOLS))}]").findall
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 QUOTE = "\x05"
 
@@ -85,7 +85,8 @@ def _index(passes: tuple[Pass, ...]) -> dict[str, int]:
 
 _NEEDED_BY = _index(PASSES)
 _DIGIT_PASSES, _YEAR_PASSES = _NEEDED_BY.get(DIGIT, 0), _NEEDED_BY.get(YEAR, 0)
-assert all(t.isalpha() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
+_NEEDED_BY.update(dict.fromkeys("0123456789", _DIGIT_PASSES))  # a number: the DIGIT passes
+assert all(t.isalnum() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
     "a pass needs a token the scanner does not look for"
 )
 
@@ -99,13 +100,10 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
     low = text.lower() if text.isascii() else text.translate(LOWER)
     masked = low = _protect_quotes(low)
     # One pass over the tokens picks the passes (a bit each, in priority order).
-    tokens = _TOKENS(low)
-    wanted = reduce(or_, map(_NEEDED_BY.get, tokens, repeat(0)), 0)
-    if _HAS_DIGIT(low):
-        wanted |= _DIGIT_PASSES
-        if _HAS_YEAR(low):
-            wanted |= _YEAR_PASSES
-    seen, present = parts.seen, None
+    wanted = reduce(or_, map(_NEEDED_BY.get, _TOKENS(low), repeat(0)), 0)
+    if wanted & _DIGIT_PASSES and _HAS_YEAR(low):
+        wanted |= _YEAR_PASSES
+    seen = parts.seen
     while wanted:
         bit = wanted & -wanted
         wanted ^= bit
@@ -114,10 +112,6 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
             continue
         if step.after and not any(mask in masked for mask in step.after):
             continue
-        if step.words and masked is not low:  # skip a pass whose words were all taken
-            present = present or frozenset(tokens)  # ("days" in "in 3 days at 10")
-            if not any(word in masked for word in step.words & present):
-                continue
         # finditer's matches, from a search that costs less when nothing matches
         # (most selected passes): each search runs on the text as the pass found it.
         found, search = masked, step.pattern.search
