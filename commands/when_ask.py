@@ -1,27 +1,33 @@
 """The questions :func:`commands.when.parse_when` asks instead of guessing.
 
-Three kinds, all :class:`commands.when_errors.UnsureTime`:
+All are :class:`commands.when_errors.UnsureTime`:
 
 - words left over that look like part of a time: quote what was understood and
-  what was not, with a corrected example;
+  what was not, with the corrected commands :mod:`commands.when_suggest` found;
+- a vague period ("next week"): name a day;
 - a day (or daypart, or repeat) without a time of day: ask for the time;
+- a clock that contradicts its daypart ("tonight 9am");
+- a length after "for" with no other start ("Sync for 2 hours from now");
 - two real readings: one choice per reading, each the user's whole command
   rewritten so that it can only mean that reading (a button runs it as typed).
 
-Examples are built from the user's own words, so "tomorrow 3pm Budget" stays
-recognisable in the answer.
+Examples are the user's own command, edited where the question is about and
+nowhere else, so "tomorrow 3pm for 45m Budget" stays recognisable in the answer
+and books as typed.
 """
 
 from __future__ import annotations
 
 import itertools
+from datetime import date
 
 from commands.when_errors import UnsureTime
 from commands.when_types import Edit, Parts
+from commands.when_zones import month_day
 
 __all__ = [
     "EXAMPLE_HOURS", "Question", "Reading", "ask_about_vague", "ask_about_words",
-    "ask_for_time", "ask_length_or_start", "ask_to_choose", "ask_which_daypart",
+    "ask_for_time", "ask_length_or_start", "ask_to_choose", "ask_which_date", "ask_which_daypart",
     "may_be_title", "understood",
 ]  # fmt: skip
 
@@ -153,6 +159,22 @@ def ask_which_daypart(
         understood=understood(parts),
         examples=tuple(examples),
     )
+
+
+def ask_which_date(
+    parts: Parts, question: UnsureTime, dates: tuple[date, ...], today: date
+) -> UnsureTime:
+    """A holiday that differs by country ("independence day 3pm" in Kolkata): the
+    user's command with the date of each reading we know instead of its name."""
+    span = parts.spans["day"]
+    examples = tuple(
+        _rewritten(parts.source, [(*span, month_day(d) + (f" {d.year}" if d.year != today.year
+                                                         else ""))])
+        for d in dates
+    )  # fmt: skip
+    said = " or ".join(f"`{example}`" for example in examples)
+    return UnsureTime(f"{question.message[:-1]}, e.g. {said}.", understood=understood(parts),
+                      unexplained=question.unexplained, examples=examples)  # fmt: skip
 
 
 def ask_length_or_start(parts: Parts) -> UnsureTime:

@@ -10,7 +10,8 @@ The modules of :mod:`commands.when`, one job each, so each fits on a few screens
 - :mod:`commands.when_scan`: runs the passes in priority order;
 - :mod:`commands.when_leftover`: which words no pass explained;
 - :mod:`commands.when_days`, :mod:`commands.when_resolve`: one moment from the parts;
-- :mod:`commands.when_ask`: the questions; :mod:`commands.when`: the public API.
+- :mod:`commands.when_ask`, :mod:`commands.when_suggest`: the questions and the
+  corrected commands they offer; :mod:`commands.when`: the public API.
 
 Patterns are lower-case and run on an ASCII-lower-cased copy of the text (same
 length, so spans still index the original); that is ~3x faster than

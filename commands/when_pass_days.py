@@ -161,13 +161,14 @@ def relative_in(m: re.Match[str], parts: Parts) -> bool:
 
 
 @scan_pass(
-    rf"""{B}(?P<d>{DURATION})\s+(?:(?:from|after)\s+(?P<base>now|today|tomorrow|tmrw|{WD})
+    rf"""{B}(?:for\s+{SOFTEN}?)?(?P<d>{DURATION})\s+(?:(?:from|after)\s+(?P<base>now|today|tomorrow|tmrw|{WD})
     |later|hence)(?:['’]?\s+time)?{E}""",
     DAY_MASK,
     needs=("from", "after", "later", "hence"),
 )
 def relative(m: re.Match[str], parts: Parts) -> bool:
-    """ "2 hours from now", "two days from tomorrow", "a week from friday"."""
+    """ "2 hours from now", "two days from tomorrow", "a week from friday"; after
+    "for", days are the day it is for ("Sync for 3 days from now at 10am")."""
     text = parts.said(m)
     base = (m["base"] if "base" in m.re.groupindex else None) or "now"
     months, minutes, clock = measure(m["d"])

@@ -25,13 +25,22 @@ from commands.when_ask import (
     ask_for_time,
     ask_length_or_start,
     ask_to_choose,
+    ask_which_date,
     ask_which_daypart,
 )
-from commands.when_days import Today, calendar_day, next_weekday
+from commands.when_days import Today, WhichHoliday, calendar_day, next_weekday
 from commands.when_errors import NoTimeFound, WhenError
 from commands.when_types import DEFAULT_DURATION, Clock, Parts, When
 from commands.when_words import DAYPART_HINT, DAYPART_HOURS
-from commands.when_zones import clock_words, day_words, localise, moment_words, source_zone
+from commands.when_zones import (
+    clock_words,
+    date_words,
+    day_words,
+    localise,
+    moment_words,
+    month_day,
+    source_zone,
+)
 
 __all__ = ["Resolution", "resolve"]
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
@@ -109,7 +118,10 @@ class Resolution:
 
     def _start_from_clock(self) -> datetime:
         parts = self.parts
-        day = calendar_day(parts.day, self.today) if parts.day is not None else None
+        try:
+            day = calendar_day(parts.day, self.today) if parts.day is not None else None
+        except WhichHoliday as question:  # "independence day 3pm" in Kolkata
+            raise ask_which_date(parts, question, question.dates, self.today.here) from None
         if day is not None:
             if day < min(self.today.here, self.today.user):
                 raise self._past_day(day)
@@ -171,9 +183,13 @@ class Resolution:
         hours = EXAMPLE_HOURS[self.parts.daypart]
         if day is None or self.parts.recurrence or day > self.local_now.date():
             return tuple(text for text, _ in hours[:2])  # a later day: all are ahead
-        zone, now = self.zone, self.now
-        ahead = [text for text, minutes in hours if localise(zone, day, minutes)[0] >= now]
-        return tuple(ahead[:2])
+        ahead: list[str] = []
+        for text, minutes in hours:
+            if localise(self.zone, day, minutes)[0] >= self.now:
+                ahead.append(text)
+                if len(ahead) == 2:
+                    break
+        return tuple(ahead)
 
     def _no_time(self) -> WhenError:
         topic = self.parts.topic or "Budget review"
@@ -227,7 +243,7 @@ class Resolution:
         if day.kind == "weekday":  # "Sunday lounge chat at 3pm"
             name, edit = _DAY_NAMES[day.weekday], (a, b, _DAY_NAMES[day.weekday])
         else:  # "Dec 25 Christmas party planning at 3pm": the holiday stays in the title
-            name, edit = day_words(date_), (a, a, f"{date_:%b} {date_.day} ")
+            name, edit = day_words(date_), (a, a, f"{month_day(date_)} ")
         return parts.source[a:b], (
             (name, (edit,)),
             ("part of the title", ((a, a, '"'), (b, b, '"'))),
@@ -268,9 +284,9 @@ class Resolution:
         coming = next_weekday(self.today.here, said_day.weekday)
         span = self.parts.spans["day"]
         # "next fri 2027 budget": "Fri Feb 4 2027" would name 2027, so the year is said
-        year = " {:%Y}" if _YEAR_AFTER.match(self.parts.source, span[1]) else ""
+        year = _YEAR_AFTER.match(self.parts.source, span[1]) is not None
         options = tuple(
-            (day_words(d), ((*span, f"{d:%a} {d:%b} {d.day}" + year.format(d)),))
+            (day_words(d), ((*span, date_words(d) + (f" {d.year}" if year else "")),))
             for d in (coming, coming + timedelta(days=7))
         )
         return self.parts.source[slice(*span)], options
@@ -434,8 +450,8 @@ def _not_that_weekday(day: date, weekday: int) -> WhenError:
     wanted = _DAY_NAMES[weekday][:3].lower()
     return WhenError(
         f"{day_words(day)} is a {_DAY_NAMES[day.weekday()]}, not a {_DAY_NAMES[weekday]}. "
-        f"Give just one, e.g. “{day:%b} {day.day} 3pm” or “{wanted} 3pm”.",
-        examples=(f"{day:%b} {day.day} 3pm", f"{wanted} 3pm"),
+        f"Give just one, e.g. “{month_day(day)} 3pm” or “{wanted} 3pm”.",
+        examples=(f"{month_day(day)} 3pm", f"{wanted} 3pm"),
     )
 
 

@@ -741,6 +741,8 @@ ROUND_TWO_CASES: tuple[Case, ...] = (
     C("Sync for 2 hours from tomorrow 10am", "kol", "2026-12-02 10:00", 120, topic="Sync"),
     C("mon 9am for 45 min Later standup", "ny", "2026-11-30 09:00", 45, topic="Later standup"),
     C("tomorrow 11am for 1 hour hence", "lon", "2026-07-16 11:00", 60, topic="hence"),
+    C("Sync for 3 days from now at 10am", "kol", "2026-12-04 10:00", topic="Sync"),
+    C("Offsite for two days from tomorrow at 9am", "ny", "2026-11-30 09:00", topic="Offsite"),
     C("every tue 10am for 30m Later", "kol", "2026-12-01 10:00", recurrence="weekly",
       weekdays=(1,), topic="Later"),
     # words that are also time words, used as ordinary English in a title
