@@ -20,10 +20,13 @@ from its neighbours whether it is explained:
   "at", "on", "from" and softeners ("around", "ish") before a time are dropped;
 - month names that are also names or verbs ("May", "March", "June") count only
   beside a number or after "in"/"on"/"next"…; zone-like capitals ("AKST", "WAT")
-  and "<place> time" only right after a time; "<Name> day" only when no day was
-  understood (an unknown holiday).
+  and "<place> time" only right after a time; "<Name> day" only when no day or
+  offset was understood (an unknown holiday);
+- right after a clock or an amount and before a title word, a unit, daypart,
+  "time" or "am" is the title's ("3pm Week planning", "in 2 hours Morning
+  standup", "3pm Time tracking demo", "3pm Am I ready").
 
-Pure and small: one pass over at most a few dozen tokens, classes cached.
+Pure and small: one pass over at most a few dozen tokens, classes from one table.
 """
 
 from __future__ import annotations

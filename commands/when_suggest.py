@@ -14,12 +14,17 @@ resolved as it stands:
   date's): that error is raised instead, since it holds whatever the words meant;
 - nothing is left that says when, or the words were a vague period ("next
   week"): a day or hour is put in, and the candidate is checked by parsing it.
+
+Words gone from an end of the text change nothing the scanner reads, so those
+texts are resolved from the parts already found. When words go from between
+others, the two sides may now read together ("Sync one 2 after 3pm" without "one"
+makes "2" a label), so the text is read again as typed and that reading is used.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Sequence
 from datetime import datetime, tzinfo
 from typing import NamedTuple
 
@@ -71,7 +76,7 @@ def question_about_words(parts: Parts, now: datetime, zone: tzinfo) -> WhenError
 
 
 def _corrected(
-    parts: Parts, blank: Iterable[Span], topic: str, tail: str, now: datetime, zone: tzinfo,
+    parts: Parts, blank: Sequence[Span], topic: str, tail: str, now: datetime, zone: tzinfo,
     *, books: bool = False,
 ) -> Examples | WhenError:
     """The user's text with the words at ``blank`` gone and ``tail`` (a quoted title)
@@ -98,7 +103,7 @@ def _corrected(
 
 
 def _blanked(
-    parts: Parts, blank: Iterable[Span], topic: str, tail: str = ""
+    parts: Parts, blank: Sequence[Span], topic: str, tail: str = ""
 ) -> tuple[Parts, bool]:
     """``parts`` with the words at ``blank`` gone from its text (spaces instead, so
     the spans hold) and ``tail`` added at the end; and True when words went from
