@@ -27,6 +27,7 @@ from commands import when_days, when_grammar, when_leftover, when_types, when_zo
 from commands.when_errors import NoTimeFound, UnsureTime, WhenError
 from commands.when_resolve import resolve
 from commands.when_scan import scan
+from commands.when_suggest import question_about_words
 from commands.when_types import DEFAULT_DURATION, GrammarError, When
 from commands.when_zones import user_zone
 
@@ -52,6 +53,8 @@ def parse_when(text: str, now: datetime, tz: str, *, day_first: bool = False) ->
     clean = _checked_text(text)
     try:
         parts = scan(clean, day_first=day_first)
+        if parts.unexplained and not parts.past:
+            raise question_about_words(parts, now, zone)
     except GrammarError as exc:
         raise WhenError(exc.message, examples=exc.examples) from None
     return resolve(parts, now, zone, clean)

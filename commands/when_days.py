@@ -24,7 +24,9 @@ from commands.when_errors import UnsureTime, WhenError
 from commands.when_holidays import HOLIDAYS, holiday_date, nth_weekday, region_of, rule_for
 from commands.when_types import Day
 
-__all__ = ["MAX_YEARS_AHEAD", "Today", "add_months", "calendar_day", "next_weekday"]
+__all__ = [
+    "MAX_YEARS_AHEAD", "Today", "WhichHoliday", "add_months", "calendar_day", "next_weekday",
+]  # fmt: skip
 
 MAX_YEARS_AHEAD = 5
 _NTH_NAMES = {1: "first", 2: "second", 3: "third", 4: "fourth", 5: "fifth", -1: "last"}
@@ -160,16 +162,29 @@ def _nth_in(day: Day, year: int, month: int) -> date:
         ) from None
 
 
+class WhichHoliday(UnsureTime):
+    """A holiday whose date differs by country, with no rule for the user's region.
+    ``dates``: the next day after today of each rule we know ("Independence Day":
+    Jul 4), for examples that rewrite the user's command."""
+
+    def __init__(self, day: Day, dates: tuple[date, ...]) -> None:
+        super().__init__(
+            f"Which day is “{day.text}” for you? It differs by country; give the date.",
+            unexplained=(day.text,),
+        )
+        self.dates = dates
+
+
 def _holiday(day: Day, today: Today) -> date:
     holiday = HOLIDAYS[day.holiday]
     rule = rule_for(holiday, region_of(today.zone_key))
     if rule is None:
-        raise UnsureTime(
-            f"Which day is “{day.text}” for you? It differs by country; give the date, "
-            f"e.g. `Jul 4 3pm`.",
-            unexplained=(day.text,),
-            examples=("Jul 4 3pm Budget review", "Aug 15 10am Budget review"),
-        )
+        dates = []
+        for known in holiday.rules.values():
+            this_year = holiday_date(known, today.here.year)
+            after = this_year > today.here
+            dates.append(this_year if after else holiday_date(known, today.here.year + 1))
+        raise WhichHoliday(day, tuple(dates))
     for year in (today.here.year, today.here.year + 1):
         found = holiday_date(rule, year)
         if found >= today.here:

@@ -10,7 +10,8 @@ The modules of :mod:`commands.when`, one job each, so each fits on a few screens
 - :mod:`commands.when_scan`: runs the passes in priority order;
 - :mod:`commands.when_leftover`: which words no pass explained;
 - :mod:`commands.when_days`, :mod:`commands.when_resolve`: one moment from the parts;
-- :mod:`commands.when_ask`: the questions; :mod:`commands.when`: the public API.
+- :mod:`commands.when_ask`, :mod:`commands.when_suggest`: the questions and the
+  corrected commands they offer; :mod:`commands.when`: the public API.
 
 Patterns are lower-case and run on an ASCII-lower-cased copy of the text (same
 length, so spans still index the original); that is ~3x faster than
@@ -155,23 +156,36 @@ ORD = r"(?:st|nd|rd|th)?"
 SECS = r"(?::\d{2})?"
 ATOM = rf"""(?:\d{{1,2}}(?:[:.]\d{{2}}{SECS})?(?:{MER})?|noon|midday|midnight
     |{HOURW}(?:\s+{MINW})?(?:{MER}|\s+o['’]?clock)?){ISH}"""
-NOT_MORE = rf"(?![:./]\d)(?!\s*{UNIT_ALL}{E})"  # not part of a longer number or an amount
+# Not part of a longer number or an amount ("3 hours", "1:30 h"). After am/pm or
+# noon a unit word is the topic's ("3pm Week planning"), and so is a unit longer
+# than hours after a clock with minutes ("11:15 Day planning").
+_HM_UNIT = r"(?:hours?|hrs?|h|minutes?|mins?|m)"
+NOT_MORE = rf"""(?![:./]\d)(?:(?<=m)|(?<=m\.)|(?<=noon)|(?<=night)|(?<=midday)
+    |(?<=\d:\d\d)(?!\s*{_HM_UNIT}{E})|(?!\s*{UNIT_ALL}{E}))"""
+# A clock with minutes ("11:15"): its pass checks the case of a unit after it itself
+# ("11:15 hours" is an amount, "11:15 Hour of code" a title).
+NOT_MORE_CLOCK = rf"""(?![:./]\d)(?:(?<=m)|(?<=m\.)|(?<=\d:\d\d)|(?!\s*{UNIT_ALL}{E}))"""
 # Number words need a space and a whole unit word, so "and" is never "an d(ay)".
 PAIR = rf"(?:{DIGITS}\s*-?\s*{UNIT_ALL}|{WORD_NUM}[\s-]+{UNIT_LONG}){E}"
 PAIR_BARE = rf"(?:{DIGITS}\s*-?\s*(?:{UNIT_BARE}|h)|{WORD_NUM}[\s-]+{UNIT_BARE}){E}"
-COMPOUND = rf"\d+\s*h\s*\d{{1,2}}(?:\s*m(?:in(?:ute)?s?)?)?{E}"
-COMPOUND_BARE = rf"\d\s*h\s*\d{{1,2}}(?:\s*m(?:in(?:ute)?s?)?)?{E}"  # "1h30"; "14h45" is a clock
+_H_MM = r"\d:\d{2}\s*(?:hours?|hrs?|h)"  # "1:30 hours", an amount only with its unit
+COMPOUND = rf"(?:\d+\s*h\s*\d{{1,2}}(?:\s*m(?:in(?:ute)?s?)?)?|\d?{_H_MM}){E}"
+# "1h30"; "14h45" is a clock, and "1:30 hours" an amount only after "for"
+COMPOUND_BARE = rf"\d\s*h\s*\d{{1,2}}(?:\s*m(?:in(?:ute)?s?)?)?{E}"
 HALF_HOUR = rf"(?:an?\s+)?half\s+(?:an?\s+)?hour{E}"
 AND_HALF = rf"(?:\s+and\s+a\s+half{E})?"
-DURATION = rf"(?:{HALF_HOUR}|{FRACTION}{E}|{COMPOUND}|{PAIR}(?:\s*(?:,|and)?\s*{PAIR})*{AND_HALF})"
+# An amount never starts inside a clock ("at 11:15 hours" is not 15 hours).
+IN_CLOCK = r"(?<![0-9][:.])"
+PAIRS = rf"{PAIR}(?:\s*(?:,|and)?\s*{PAIR})*{AND_HALF}"
+DURATION = rf"{IN_CLOCK}(?:{HALF_HOUR}|{FRACTION}{E}|{COMPOUND}|{PAIRS})"
 PAIRS_BARE = rf"{PAIR_BARE}(?:\s*(?:,|and)?\s*{PAIR_BARE})*{AND_HALF}"
-DURATION_BARE = rf"(?:{HALF_HOUR}|{COMPOUND_BARE}|{PAIRS_BARE})"
+DURATION_BARE = rf"{IN_CLOCK}(?:{HALF_HOUR}|{COMPOUND_BARE}|{PAIRS_BARE})"
 
 PAIR_RE = re.compile(
     rf"(?:(?P<n>{DIGITS})\s*-?\s*(?P<u>{UNIT_ALL})|(?P<w>{WORD_NUM})[\s-]+(?P<v>{UNIT_LONG})){E}",
     FLAGS,
 )
-COMPOUND_RE = re.compile(r"(?P<h>\d+)\s*h\s*(?P<m>\d{1,2})", FLAGS)
+COMPOUND_RE = re.compile(r"(?P<h>\d+)(?:\s*h\s*|:)(?P<m>\d{1,2})", FLAGS)
 FRACTION_RE = re.compile(rf"(?P<f>{_PART_OF})\s+(?:of\s+)?an?\s+hour", FLAGS)
 WEEKDAY_RE = re.compile(rf"{B}({WD_PLURAL}|{WD}){E}", FLAGS)
 PLURAL_RE = re.compile(WD_PLURAL, FLAGS)
@@ -183,6 +197,7 @@ _ATOM_RE = re.compile(
     FLAGS | re.VERBOSE,
 )
 _ISH_TAIL = re.compile(r"\s*-?\s*ish$")
+_SIMPLE_AMOUNT = re.compile(rf"(?P<n>\d+)\s*-?\s*(?P<u>{UNIT_BARE}|h|m)", FLAGS)
 UNIT_MINUTES = {"h": 60, "m": 1, "d": 1440, "w": 10080, "f": 20160}
 
 
@@ -206,6 +221,11 @@ def measure(text: str) -> tuple[int, float, bool]:
     the same few lengths ("45m", "1 hour") come back all day.
     """
     low = text
+    simple = _SIMPLE_AMOUNT.fullmatch(low)  # "45m", "2 hours", "90 min": most lengths
+    if simple:
+        unit = simple["u"]
+        if unit[0] in "hm" and not unit.startswith("mo"):
+            return 0, float(simple["n"]) * UNIT_MINUTES[unit[0]], True
     fraction = FRACTION_RE.search(low)
     if fraction:
         return 0, float(FRACTIONS[" ".join(fraction["f"].split())]), True
@@ -235,7 +255,9 @@ def read_clock(text: str, *, at: bool = False) -> Clock:
     """Read "3pm", "15:00", "3.30 p.m.", "16:10:05", "noon", "eleven fifteen",
     "four o'clock"; three or four bare digits are HHMM ("1530"). Cached: a Clock is
     immutable and the same few spellings come back all day."""
-    clean = _ISH_TAIL.sub("", text.strip())
+    clean = text.strip()
+    if "ish" in clean:
+        clean = _ISH_TAIL.sub("", clean)
     if clean.isdigit() and len(clean) > 2:
         hour, minute = int(clean[:-2]), int(clean[-2:])
         return _checked(hour, minute, None, len(clean) == 4 or hour > 12, clean)

@@ -20,19 +20,25 @@ from its neighbours whether it is explained:
   "at", "on", "from" and softeners ("around", "ish") before a time are dropped;
 - month names that are also names or verbs ("May", "March", "June") count only
   beside a number or after "in"/"on"/"next"…; zone-like capitals ("AKST", "WAT")
-  and "<place> time" only right after a time; "<Name> day" only when no day was
-  understood (an unknown holiday).
+  and "<place> time" only right after a time; "<Name> day" only when no day or
+  offset was understood (an unknown holiday);
+- right after a clock or an amount and before a title word, a unit, daypart,
+  "time" or "am" is the title's ("3pm Week planning", "in 2 hours Morning
+  standup", "3pm Time tracking demo", "3pm Am I ready").
 
-Pure and small: one pass over at most a few dozen tokens, classes cached.
+Pure and small: one pass over at most a few dozen tokens, classes from one table.
 """
 
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import NamedTuple
 
 from commands.when_grammar import FLAGS, LOWER, alternation
+from commands.when_grammar import MASK as MASK_CHAR
 from commands.when_holidays import UNKNOWN_HOLIDAYS
+from commands.when_types import Span
 from commands.when_words import (
     HOUR_WORDS,
     MINUTE_WORDS,
@@ -42,7 +48,7 @@ from commands.when_words import (
     WEEKDAYS,
 )
 
-__all__ = ["Leftover", "is_connector", "is_label_word", "leftover"]
+__all__ = ["Leftover", "Rest", "is_connector", "is_label_word", "leftover"]
 
 # token classes
 MASK, NUM, NUMW, ORD, ORDW, SHAPE, CLOCKY, STRONG, NAME = range(9)
@@ -53,7 +59,7 @@ _STRONG_WORDS = {
     "noon", "midnight", "midday", "tonight", "today", "tomorrow", "tmrw", "tmr", "tomorow",
     "tommorow", "tommorrow", "yesterday", "overmorrow", "o'clock", "oclock", "o’clock",
     "fortnight", "fortnights", "ago", "eod", "cob", "eow", "eom", "asap", "noonish",
-    "weekend", "weekends", "midweek", "daily", "weekly", "monthly", "fortnightly", "biweekly",
+    "midweek", "daily", "weekly", "monthly", "fortnightly", "biweekly",
     "weekdays",
     "january", "february", "april", "july", "september", "october", "november", "december",
     "feb", "apr", "jul", "aug", "sep", "sept", "oct", "nov", "dec",
@@ -82,7 +88,7 @@ _UNITS = {
     "hour", "hours", "minute", "minutes", "min", "mins", "day", "days", "week", "weeks",
     "wk", "wks", "month", "months", "year", "years", "yr", "yrs", "morning", "mornings",
     "afternoon", "afternoons", "evening", "evenings", "night", "nights", "eve", "seconds",
-    "secs", "sec",
+    "secs", "sec", "weekend", "weekends",
 }  # fmt: skip
 _GLUE = {"the", "of", "a", "an", "and", "or", "-", "–", "—", "&", "/", "|", ",", ":", "+"}
 _NUMBER_WORDS = (set(NUMBER_WORDS) | set(HOUR_WORDS) | set(MINUTE_WORDS)) - {"a", "an"}
@@ -103,7 +109,6 @@ _SHAPE_RE = re.compile(
 )
 _ZONEISH_RE = re.compile(r"[A-Z]{1,4}T|UTC.*|GMT.*|Z")
 _TOKEN = re.compile(r"[\x00-\x03]+|[^\s\x00-\x03]+")
-_WORDY = re.compile(r"[^\s\x00-\x03]")
 _WORD = re.compile(r"[^\s\x00-\x03]+")
 _EDGE = ",.;:!?()[]{}\"'“”‘’"
 _PHRASES = re.compile(
@@ -120,21 +125,18 @@ _SLOW_WORDS = _PHRASE_STARTS | _HOLIDAY_STARTS
 _EDGE_AND_MASKS = _EDGE + "\x00\x01\x02\x03\x04"
 
 
-@lru_cache(maxsize=4096)
 def _kind(low: str) -> int:
-    """The class of one lower-cased token, edges already stripped."""
-    if not low:
-        return GLUE
-    if low in _STRONG_WORDS:
-        return STRONG
-    for words, kind in _WORD_CLASSES:
-        if low in words:
-            return kind
+    """The class of one lower-cased token, edges already stripped: one look-up in
+    a table built at import, numbers read by shape (cached)."""
+    kind = _KINDS.get(low)
+    if kind is not None:
+        return kind
     if low[0].isdigit() or low[0] in "+-−":
         return _digit_kind(low)
     return PLAIN
 
 
+@lru_cache(maxsize=1024)
 def _digit_kind(low: str) -> int:
     if _NUM_RE.fullmatch(low):
         return NUM
@@ -152,6 +154,10 @@ _WORD_CLASSES = (
     (_UNITS, UNIT), (_GLUE, GLUE), (_NUMBER_WORDS, NUMW), (_ORDINAL_WORDS, ORDW),
     ({"time"}, TIME), (_HOLIDAY_WORDS, HOLIDAY), (_VAGUE_WORDS, VAGUE),
 )  # fmt: skip
+# word → class, the first table that names it winning (strong words first)
+_KINDS = {"": GLUE}
+for _words, _class in reversed(((_STRONG_WORDS, STRONG), *_WORD_CLASSES)):
+    _KINDS.update(dict.fromkeys(_words, _class))
 
 
 def is_connector(word: str) -> bool:
@@ -203,18 +209,43 @@ class Leftover:
             i += step
         return i
 
+    def after_clock(self, i: int) -> bool:
+        """True when token ``i`` is a clock time or an amount ("3pm", "in 2 hours"),
+        not a day ("tomorrow")."""
+        if self.kind(i) != MASK:
+            return False
+        start, end = self.tokens[i]
+        if self.masked[start] == MASK_CHAR:
+            return True
+        return _AMOUNT_END.search(self.text, start, end) is not None
+
     def timeish(self, i: int) -> bool:
         """A time phrase, or a word already found time-like, or one dropped beside a time."""
         return self.kind(i) == MASK or i in self.bad or i in self.dropped
 
 
-def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, ...], str]:
-    """The topic, the unexplained time-like runs, and every leftover word (what a
-    quoted title would be, offered when the runs were meant as topic words)."""
-    if not _WORDY.search(masked):
-        return "", (), ""  # every word was part of the time
-    if _plain_words(masked):
-        return _topic(masked, text), (), ""  # "Budget review": nothing to decide
+class Rest(NamedTuple):
+    """What the passes left: the topic; the unexplained time-like runs and where they
+    are; every leftover word (what a quoted title would be, offered when the runs
+    were meant as topic words) and where its words are. Spans index the text."""
+
+    topic: str
+    unexplained: tuple[str, ...] = ()
+    unexplained_spans: tuple[Span, ...] = ()
+    title: str = ""
+    title_spans: tuple[Span, ...] = ()
+
+
+_NOTHING_LEFT = Rest("")
+
+
+def leftover(masked: str, text: str, *, has_day: bool) -> Rest:
+    """Split what no pass took into the topic and the unexplained time-like words."""
+    words = _WORD.findall(masked)
+    if not words:
+        return _NOTHING_LEFT  # every word was part of the time
+    if _plain_words(words):
+        return Rest(_topic(masked, text))  # "Budget review": nothing to decide
     left = Leftover(masked, text, has_day=has_day)
     if not _QUIET.issuperset(left.kinds):
         _decide(left)
@@ -234,21 +265,29 @@ def leftover(masked: str, text: str, *, has_day: bool) -> tuple[str, tuple[str, 
     if _QUOTE in masked:  # drop the quotes around a title, keep its words
         pairs = zip(masked, text, strict=True)
         shown = "".join(" " if m == _QUOTE and c in '"“”' else c for m, c in pairs)
-    runs = _runs(left) if left.bad else ()
-    return _topic(hidden, shown), runs, _topic(masked, shown) if runs else ""
+    topic = _topic(hidden, shown)
+    if not left.bad:
+        return Rest(topic)
+    runs, spans = _runs(left)
+    title = [span for i, span in enumerate(left.tokens)
+             if left.kinds[i] != MASK and i not in left.dropped]  # fmt: skip
+    return Rest(topic, runs, spans, _topic(masked, shown), tuple(title))
 
 
-def _plain_words(masked: str) -> bool:
+def _plain_words(words: list[str]) -> bool:
     """True when every leftover word is an ordinary word or glue: the fast path.
-    Works on the lower-cased masked text (no match objects); words that could be a
-    zone abbreviation ("PST", "WAT") or start a phrase take the full path."""
-    for word in masked.split():
+    Works on the lower-cased masked text's words; words that could be a zone
+    abbreviation ("PST", "WAT") or start a phrase take the full path."""
+    for word in words:
         word = word.strip(_EDGE_AND_MASKS)
         if not word:
             continue
-        if _kind(word) not in _QUIET or word in _SLOW_WORDS or word[0] == _QUOTE:
+        kind = _kind(word)
+        if kind not in _QUIET or word in _SLOW_WORDS or word[0] == _QUOTE:
             return False
-        if len(word) <= 5 and (word[-1] == "t" or word.startswith(("utc", "gmt")) or word == "z"):
+        if kind == PLAIN and len(word) <= 5 and (
+            word[-1] == "t" or word.startswith(("utc", "gmt")) or word == "z"
+        ):
             return False  # perhaps a zone abbreviation: the full path checks the case
     return True
 
@@ -303,8 +342,10 @@ def _counting(left: Leftover, i: int) -> str | None:
         return "bad"  # "the 4th floor", "the fourth": perhaps a date
     if prev in (FWD, DANGLE, NUM, NUMW) or (after_time and left.low(i) in MINUTE_WORDS):
         return "bad"
-    if nxt == PLAIN or (after_time and kind == ORDW and nxt == END):
-        return None
+    if nxt == PLAIN or (kind == ORDW and nxt == END and (after_time or prev == PLAIN)):
+        return None  # "two teams", "3pm Second", "Safety first"
+    if nxt == FWD and i + 1 not in left.bad and left.kind(i + 2) == PLAIN:
+        return None  # "Second half plan": "half" is the topic's too
     return "bad"
 
 
@@ -359,22 +400,34 @@ def _vague(left: Leftover, i: int) -> str | None:
     after = left.near(i, 1)
     if left.kind(after) == MASK:
         return "drop"
-    if after in left.bad or MASK not in left.kinds:
-        return "bad"
+    if MASK not in left.kinds or (after in left.bad and left.kind(after) not in (NUMW, ORDW)):
+        return "bad"  # "later next week"; but in "Later one" only "one" is asked about
     return None
 
 
 def _back(left: Leftover, i: int) -> str | None:
-    """ "am", "pm", "h" belong to the number before them ("PM sync" is a person)."""
+    """ "am", "pm", "h" belong to the number before them ("PM sync" is a person;
+    "3pm Am I late": a word follows, so "Am" is English)."""
     prev = left.kind(i - 1)
-    return "bad" if prev in (NUM, NUMW, SHAPE, CLOCKY) or left.timeish(i - 1) else None
+    if prev in (NUM, NUMW, SHAPE, CLOCKY):
+        return "bad"
+    return "bad" if left.timeish(i - 1) and left.kind(i + 1) != PLAIN else None
 
 
 def _unit(left: Leftover, i: int) -> str | None:
-    """ "2 days", "next week", "[monday] week", "hours [midnight]"."""
+    """ "2 days", "next week", "[monday] week", "hours [midnight]". Right after a
+    clock or an amount and before an ordinary word, it is the topic's ("3pm Week
+    planning", "in 2 hours Morning standup"); after a day it may count from it
+    ("tomorrow week")."""
     before, after = left.near(i, -1), left.near(i, 1)
+    titled = left.kind(i + 1) in _TITLE_WORDS and i + 1 not in left.bad
+    if titled and before == i - 1 and left.kind(before) == MASK:
+        if left.after_clock(before) or left.low(i) not in _COUNTS_FROM_A_DAY:
+            return None
     if left.kind(before) in (NUM, NUMW, ORD, ORDW, FWD, DANGLE) or left.timeish(before):
         return "bad"
+    if left.low(i).startswith("weekend") and MASK not in left.kinds:
+        return "bad"  # "Offsite weekend": when?
     if left.low(i) in _LOOSE_UNITS and left.kind(after) == MASK:
         return "bad"
     if not left.has_day and left.low(i) in ("day", "eve") and left.kind(i - 1) == PLAIN:
@@ -392,9 +445,9 @@ def _zoneish(left: Leftover, i: int) -> str | None:
 
 
 def _time_word(left: Leftover, i: int) -> str | None:
-    """ "3pm Lisbon time": a zone we do not know."""
+    """ "3pm Lisbon time": a zone we do not know ("3pm Time tracking": a title)."""
     if left.kind(i - 1) == MASK:
-        return "bad"
+        return None if left.kind(i + 1) in _TITLE_WORDS and i + 1 not in left.bad else "bad"
     if left.kind(i - 1) == PLAIN and left.kind(i - 2) == MASK:
         left.bad.add(i - 1)
         return "bad"
@@ -405,14 +458,17 @@ def _holiday(left: Leftover, i: int) -> str | None:
     return None if left.has_day else "bad"
 
 
+_AMOUNT_END = re.compile(r"(?:\d|hours?|hrs?|minutes?|mins?|days?|weeks?|[hmd])\W*$", re.I)
 _CLOCK_SHAPED = re.compile(r"(?:[01]?\d|2[0-3])[:.][0-5]\d", FLAGS)
 _HOUR = re.compile(r"[01]?\d|2[0-4]", FLAGS)  # "7 Budget": perhaps 7 o'clock
 _CLOCK_LINKS = {"past", "to", "after", "till", "til", "before"}
 _PERIOD_WORDS = {"this", "next", "last", "every", "coming", "each"}
 _LOOSE_UNITS = {
     "days", "weeks", "hours", "minutes", "mins", "months", "years", "morning", "afternoon",
-    "evening", "night", "eve",
+    "evening", "night", "eve", "weekend", "weekends",
 }  # fmt: skip
+_COUNTS_FROM_A_DAY = {"week", "weeks"}  # "tomorrow week", "monday week"
+_TITLE_WORDS = {PLAIN, GLUE, DANGLE, FWD}  # "Week in review", "Hour of code", "Time to ship"
 _QUIET = {MASK, PLAIN, GLUE, DANGLE}  # leftovers that need no rule (dangling words are trimmed)
 _RULES = {
     STRONG: _always, CLOCKY: _always, NUM: _number, SHAPE: _number, NUMW: _counting,
@@ -431,9 +487,10 @@ def _phrases(left: Leftover, phrases: re.Pattern[str]) -> None:
                 left.bad.add(i)
 
 
-def _runs(left: Leftover) -> tuple[str, ...]:
-    """Unexplained tokens grouped into phrases, glue words between them kept."""
-    runs: list[str] = []
+def _runs(left: Leftover) -> tuple[tuple[str, ...], tuple[Span, ...]]:
+    """Unexplained tokens grouped into phrases, glue words between them kept; and
+    where each phrase is in the text."""
+    spans: list[Span] = []
     start = end = last = -1
     for i, (a, b) in enumerate(left.tokens):
         if i in left.bad:
@@ -441,12 +498,14 @@ def _runs(left: Leftover) -> tuple[str, ...]:
                 end = b
             else:
                 if start >= 0:
-                    runs.append(left.text[start:end].strip(_EDGE))
+                    spans.append((start, end))
                 start, end = a, b
             last = i
     if start >= 0:
-        runs.append(left.text[start:end].strip(_EDGE))
-    return tuple(r for r in runs if r)
+        spans.append((start, end))
+    runs = [(left.text[a:b].strip(_EDGE), (a, b)) for a, b in spans]
+    kept = [(run, span) for run, span in runs if run]
+    return tuple(run for run, _ in kept), tuple(span for _, span in kept)
 
 
 # --- topic -------------------------------------------------------------------------
@@ -454,26 +513,25 @@ def _runs(left: Leftover) -> tuple[str, ...]:
 _EDGE_LEFT = " \t,;:.-–—|/)]"
 _EDGE_RIGHT = " \t,;:-–—|/([@"
 _DANGLING = {"at", "on", "@", "from", "between", "in"}
-_MASK_SPLIT = re.compile(r"([\x00-\x04]+)").split
+_CHUNK = re.compile(r"[^\x00-\x04]+")
 
 
 def _topic(masked: str, text: str) -> str:
     """Join what no pass took (in the user's own case), trimming punctuation and
     prepositions left dangling where a time phrase was cut out
     ("Review (tomorrow 3pm)" → "Review")."""
-    kept, pos = [], 0
-    for i, chunk in enumerate(_MASK_SPLIT(masked)):
-        if i % 2 == 0:  # text between two masked runs (split keeps the runs at odd i)
-            words = text[pos : pos + len(chunk)].split()
-            while words and words[-1].lower() in _DANGLING:
-                words.pop()
-            while words and words[0].lower() in _DANGLING:
-                words.pop(0)
+    kept = []
+    for chunk in _CHUNK.finditer(masked):  # the text between two masked phrases
+        words = text[chunk.start() : chunk.end()].split()
+        while words and words[-1].lower() in _DANGLING:
+            words.pop()
+        while words and words[0].lower() in _DANGLING:
+            words.pop(0)
+        if words:
             cleaned = " ".join(words).lstrip(_EDGE_LEFT).rstrip(_EDGE_RIGHT)
             if cleaned:
                 kept.append(cleaned)
-        pos += len(chunk)
     return " ".join(kept)
 
 
-CACHED = (_kind,)  # see commands.when.clear_caches
+CACHED = (_digit_kind,)  # see commands.when.clear_caches

@@ -25,9 +25,11 @@ from commands.when_grammar import (
     MER,
     MINW,
     NOT_MORE,
+    NOT_MORE_CLOCK,
     PART_MASK,
     SECS,
     SOFTEN,
+    UNIT_ALL,
     B,
     E,
     alternation,
@@ -46,31 +48,35 @@ __all__ = [
     "relative_clock", "time", "time_words", "until",
 ]  # fmt: skip
 
-_PREV_WORD = re.compile(r"(\S+)\s*$")
+_AMOUNT_UNIT = re.compile(r"\s*(?:hours?|hrs?|h|minutes?|mins?|m)(?![A-Za-z0-9])")  # lower case
+_UNIT_AFTER = re.compile(rf"\s*{UNIT_ALL}(?![A-Za-z0-9])")  # lower case: "Week planning" is a title
 _LENGTH_EXAMPLES = ("tomorrow 3pm for 45m Budget review", "tomorrow 2-3:30pm Budget review")
 
 
-def _after_label(m: re.Match[str], start: int | None = None) -> bool:
+def _after_label(m: re.Match[str]) -> bool:
     """True when an ordinary word comes just before: "Sprint 2", "Room 101"."""
-    before = m.string[max(0, (m.start() if start is None else start) - 40) : m.start()]
-    word = _PREV_WORD.search(before)
-    return bool(word) and word[1][-1] >= "\x04" and is_label_word(word[1])
+    word = _prev_word(m)
+    return bool(word) and word[-1] >= "\x04" and is_label_word(word)
 
 
 def _prev_word(m: re.Match[str]) -> str:
-    word = _PREV_WORD.search(m.string[max(0, m.start() - 40) : m.start()])
-    return word[1] if word else ""
+    """The word just before the match (masked phrases count as words)."""
+    before = m.string[max(0, m.start() - 40) : m.start()].rstrip()
+    return before[before.rfind(" ") + 1 :]
 
 
 def _words_after_day(m: re.Match[str]) -> bool:
     return m.string[: m.start()].rstrip().endswith((DAY_MASK, PART_MASK))
 
 
+_MINUTES_SAID = {**HOUR_WORDS, **MINUTE_WORDS, "quarter": 15, "a quarter": 15, "half": 30}
+
+
 def _number_word(text: str) -> int:
-    text = " ".join(text.split())
-    return {"quarter": 15, "a quarter": 15, "half": 30}.get(text) or (
-        int(text) if text.isdigit() else {**HOUR_WORDS, **MINUTE_WORDS}[text]
-    )
+    """ "quarter" → 15, "twenty" → 20, "10" → 10 (the minutes of "ten to five")."""
+    if text.isdigit():
+        return int(text)
+    return _MINUTES_SAID[" ".join(text.split())]
 
 
 @scan_pass(
@@ -190,7 +196,10 @@ def duration_for(m: re.Match[str], parts: Parts) -> bool:
 
 @scan_pass(rf"{B}(?P<d>{DURATION_BARE})(?:\s+long{E})?", needs=_AMOUNT_WORDS, unless="length")
 def duration(m: re.Match[str], parts: Parts) -> bool:
-    """ "90 minutes", "2h", "45-minute", "half an hour" without "for"."""
+    """ "90 minutes", "2h", "45-minute", "half an hour" without "for" (after "at" it
+    is a clock and a title: "at 9 Hour of code")."""
+    if _prev_word(m) in ("at", "@"):
+        return False
     months, minutes, _ = measure(m["d"])
     parts.claim("length", parts.said(m), m.span())
     if months or minutes > 24 * 60 or round(minutes) < 1:
@@ -205,18 +214,22 @@ def duration(m: re.Match[str], parts: Parts) -> bool:
 @scan_pass(
     rf"""(?P<h>{DIGIT_STARTS}\d?)
     (?P<rest>(?:[:.]\d{{2}}{SECS})?{MER}|:\d{{2}}{SECS}(?P<p>[ap]\.?(?![a-z0-9]))?
-      |\s*o['’]?\s*(?P<oc>clock)){ISH}{E}{NOT_MORE}""",
+      |\s*o['’]?\s*(?P<oc>clock)){ISH}{E}{NOT_MORE_CLOCK}""",
     needs=("am", "pm", "m", ":", "clock"),
 )
 def time(m: re.Match[str], parts: Parts) -> bool:
     """ "3pm", "15:00", "4:45p", "8:02:30 PM", "4 o'clock". ("at" and "around"
     before it are dropped by the leftover check.)"""
-    if m["oc"]:
-        clock = read_clock(m["h"])
+    hour, rest, oc, p = m.group("h", "rest", "oc", "p")
+    if ":" in rest and not rest.rstrip().endswith("m") and _AMOUNT_UNIT.match(m.string, m.end()):
+        if _AMOUNT_UNIT.match(parts.source, m.end()):  # the source keeps the case
+            return False  # "1:30 hours" is an amount ("11:15 Hour of code" is a title)
+    if oc:
+        clock = read_clock(hour)
     else:
-        text = m["h"] + m["rest"]
-        if m["p"]:
-            text = text[: len(text) - len(m["p"])] + ("am" if m["p"][0] == "a" else "pm")
+        text = hour + rest
+        if p:
+            text = text[: len(text) - len(p)] + ("am" if p[0] == "a" else "pm")
         clock = read_clock(text)
     parts.set_time(clock, parts.said(m), m.span())
     return True
@@ -244,11 +257,14 @@ def time_words(m: re.Match[str], parts: Parts) -> bool:
     rf"""(?:{starts_word("at")}|@)\s*{SOFTEN}?(?:
       (?P<n>\d{{3,4}}|\d{{1,2}}(?:\.\d{{2}})?)(?:\s(?P<mm>[0-5]\d))?(?P<p>[ap]\.?)?
     | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?
-    ){ISH}(?![0-9]){E}{NOT_MORE}(?!\s*[/\-])""",
+    ){ISH}(?![0-9]){E}(?![:./]\d)(?!\s*[/\-])""",
     needs=("at", "@"),
 )
 def at_time(m: re.Match[str], parts: Parts) -> bool:
-    """ "at 9", "at 1530", "at 4 45", "at 3p", "at nine thirty"."""
+    """ "at 9", "at 1530", "at 4 45", "at 3p", "at nine thirty" ("at 9 Week planning";
+    but "at 2 hours" is no clock)."""
+    if _UNIT_AFTER.match(parts.source, m.end()):
+        return False
     start = m.start("n") if m["n"] else m.start("hw")
     parts.set_time(_loose_clock(m), parts.said(m), (start, m.end()))
     return True
@@ -274,7 +290,7 @@ _SAFE_NEXT = r"(?:for|with|about|re|on|at|in|to|until|till|ish)(?![a-z])"
     rf"""(?:(?:(?<=[\x01\x03])|(?<=[\x01\x03]\s))
       (?:(?P<n>\d{{3,4}}|\d{{1,2}}(?:[.:]\d{{2}})?)(?:\s(?P<mm>[0-5]\d))?
         | (?P<hw>{HOURW})(?:\s+(?P<mw>{MINW}))?(?=\s*$|\s*[,;:)\x00-\x03]|\s+{_SAFE_NEXT}))
-      {ISH}(?![0-9]){E}{NOT_MORE}(?!\s*[/\-])
+      {ISH}(?![0-9]){E}{NOT_MORE_CLOCK}(?!\s*[/\-])
     | {B}(?P<n2>\d{{1,2}}(?:[.:]\d{{2}})?|{HOURW}){ISH}(?=\s+(?:on\s+)?[\x01\x03])
     )""",
     needs=("\x02", *HOUR_WORDS),
@@ -285,8 +301,10 @@ def hour_near_day(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow 9", "tonight 730", "tomorrow 15.30", "10 tomorrow morning", "7 this
     evening", "4 in the afternoon": a bare hour counts next to a day or daypart
     (elsewhere "9" or "19.99" is more likely part of the topic)."""
-    if parts.time is not None or (m["n2"] and _after_label(m)):
-        return False
+    if parts.time is not None or (m["n2"] and _after_label(m)) or "offset" in parts.seen:
+        return False  # "Later one in 2 hours": the offset says when
+    if _AMOUNT_UNIT.match(parts.source, m.end()):
+        return False  # "tomorrow 1:30 hours" is an amount
     if m["hw"]:
         clock = read_clock(" ".join(f"{m['hw']} {m['mw'] or ''}".split()))
     elif m["n2"] and not m["n2"][0].isdigit():

@@ -126,10 +126,16 @@ def nth_weekday(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
+_AT_BEFORE = re.compile(r"(?:^|\s)(?:at|@)\s*$")
+# "First things first Dec 5": "Dec 5" is the date, not "first Dec" (a day number
+# after the month, not an hour: "1st Dec 10am" is still the 1st).
+_NO_DAY_AFTER = r"(?!\s*\d{1,2}(?:st|nd|rd|th)?(?![\d:.])(?!\s*(?:[ap]\.?m|o['’]?clock|h\b)))"
+
+
 @scan_pass(
-    rf"""{B}(?:on\s+)?(?:(?P<wd>{WD}),?\s+)?(?:the\s+)?
+    rf"""{B}(?<![:.])(?:on\s+)?(?:(?P<wd>{WD}),?\s+)?(?:the\s+)?
     (?: (?P<mon>{MON})\s*(?:the\s+)?(?P<d1>\d{{1,2}}{ORD}|{ORD_DAY})
-      | (?P<d2>\d{{1,2}}{ORD}|{ORD_DAY})\s*(?:of\s+)?(?P<mon2>{MON}) )
+      | (?P<d2>\d{{1,2}}{ORD}|{ORD_DAY})\s*(?:of\s+)?(?P<mon2>{MON}){_NO_DAY_AFTER} )
     (?:,?\s+(?P<y>20\d\d))?{E}
     (?!\s*(?:[:.]\d|{MER}|[-–]\s*\d|o['’]?clock|{UNIT_ALL}{E}))""",
     DAY_MASK,
@@ -137,6 +143,8 @@ def nth_weekday(m: re.Match[str], parts: Parts) -> bool:
 )
 def month_date(m: re.Match[str], parts: Parts) -> bool:
     """ "Dec 5", "5th of December", "second of April", "April the 2nd, 2027"."""
+    if m["d2"] and _AT_BEFORE.search(m.string, 0, m.start()):
+        return False  # "tonight at 9 May release sync": 9 o'clock, then the title
     month = MONTHS[(m["mon"] or m["mon2"]).rstrip(".")]
     day = ordinal(m["d1"] or m["d2"])
     year = int(m["y"]) if m["y"] else None
@@ -188,8 +196,8 @@ _HOLIDAY_PATTERN = "|".join(f"(?P<h{i}>{'|'.join(h.spellings)})" for i, h in enu
 def holiday(m: re.Match[str], parts: Parts) -> bool:
     """ "xmas", "Thanksgiving", "Good Friday": the next one. Another day in the text
     makes the holiday a topic word ("Xmas party Dec 20 6pm")."""
-    if parts.day is not None:
+    if parts.day is not None or "offset" in parts.seen:
         return False
     index = int((m.lastgroup or "h0")[1:])
-    parts.set_day(Day("holiday", parts.said(m), holiday=index), m.span())
-    return True
+    # loose: a day named later wins too ("Christmas party planning this afternoon at 3")
+    return parts.set_day(Day("holiday", parts.said(m), holiday=index, loose=True), m.span())

@@ -15,6 +15,7 @@ from commands.when_grammar import (
     MORE_WD,
     PART_MASK,
     PLURAL_RE,
+    SOFTEN,
     WD,
     WD_PLURAL,
     WEEKDAY_RE,
@@ -28,7 +29,13 @@ from commands.when_grammar import (
     starts_word,
 )
 from commands.when_types import Day, GrammarError, Parts
-from commands.when_words import RELATIVE_DAYS, WEEKDAY_MODES, WEEKDAY_PLURALS, WEEKDAYS
+from commands.when_words import (
+    RELATIVE_DAYS,
+    WEEKDAY_MODES,
+    WEEKDAY_PLURALS,
+    WEEKDAYS,
+    WORD_WEEKDAYS,
+)
 
 __all__ = [
     "day_word", "daypart", "now", "past", "recurrence", "relative", "relative_in",
@@ -37,6 +44,8 @@ __all__ = [
 ]  # fmt: skip
 
 _MAX_MINUTES = 5 * 366 * 1440
+_WORD_AFTER = re.compile(r"\s+[a-z]")
+_FOR_BEFORE = re.compile(rf"(?<![a-z])for\s+{SOFTEN}?$")
 _DAY_WORDS = (
     *WEEKDAYS, "today", "tonight", "tomorrow", "tmrw", "tmr", "tomorow", "tommorow",
     "tommorrow", "yesterday", "overmorrow", "day",
@@ -99,12 +108,14 @@ def recurrence(m: re.Match[str], parts: Parts) -> bool:
 
 @scan_pass(
     rf"""{B}(?:last\s+(?:{WD}|week(?:end)?|month|year|night)
-    | (?:{DURATION})\s+ago | (?:the\s+)?day\s+before\s+yesterday | earlier\s+today){E}""",
+    | (?P<d>{DURATION})\s+ago | (?:the\s+)?day\s+before\s+yesterday | earlier\s+today){E}""",
     DAY_MASK,
     needs=("last", "ago", "before", "earlier"),
 )
 def past(m: re.Match[str], parts: Parts) -> bool:
     """ "last monday", "2 hours ago": in the past, so an error once resolved."""
+    if m["d"] and _for_length(m) is not None:
+        return False  # "for 30m ago": a length, then a word the leftover check asks about
     if parts.past is None:
         parts.past = parts.said(m)
     return True
@@ -139,22 +150,37 @@ def week_relative(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
-@scan_pass(rf"{starts_word('in')}\s+(?P<d>{DURATION})(?:['’]?\s+time)?{E}", DAY_MASK, needs=("in",))
+@scan_pass(
+    rf"{starts_word('in')}\s+(?P<d>{DURATION})(?:['’]\s+time|\s+time(?!\s+[a-z]))?{E}",
+    DAY_MASK,
+    needs=("in",),
+)
 def relative_in(m: re.Match[str], parts: Parts) -> bool:
     """ "in 2 hours", "in a fortnight", "in 3 days' time"."""
     return relative.handler(m, parts)
 
 
 @scan_pass(
-    rf"""{B}(?P<d>{DURATION})\s+(?:(?:from|after)\s+(?P<base>now|today|tomorrow|tmrw|{WD})
+    rf"""{B}(?:for\s+{SOFTEN}?)?(?P<d>{DURATION})\s+(?:(?:from|after)\s+(?P<base>now|today|tomorrow|tmrw|{WD})
     |later|hence)(?:['’]?\s+time)?{E}""",
     DAY_MASK,
     needs=("from", "after", "later", "hence"),
 )
 def relative(m: re.Match[str], parts: Parts) -> bool:
-    """ "2 hours from now", "two days from tomorrow", "a week from friday"."""
-    text, base = parts.said(m), m.groupdict().get("base") or "now"
+    """ "2 hours from now", "two days from tomorrow", "a week from friday"; after
+    "for", days are the day it is for ("Sync for 3 days from now at 10am")."""
+    text = parts.said(m)
+    base = (m["base"] if "base" in m.re.groupindex else None) or "now"
     months, minutes, clock = measure(m["d"])
+    start = _for_length(m) if clock and not months and minutes <= 1440 else None
+    if start is not None:
+        # "for 30m later": after "for" an amount of hours or minutes is a length
+        # (duration_for takes it); what follows is the topic's, or another phrase's
+        # ("from tomorrow 10am"). With no other start, resolve asks which was meant.
+        if base == "now" and parts.for_length is None:
+            word = " ".join(m.string[m.end("d") : m.end()].split())
+            parts.for_length = ((start, m.end()), parts.said(m, "d"), word)
+        return False
     if minutes > _MAX_MINUTES or months > 60:
         raise GrammarError(f"“{text}” is too far ahead; I book up to 5 years out.")
     whole_days = not clock and minutes % 1440 == 0
@@ -180,6 +206,17 @@ def relative(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
+def _for_length(m: re.Match[str]) -> int | None:
+    """Where "for" starts when it comes just before the amount ("for about 2 hours
+    from now"), else None."""
+    at = m.start("d")  # "for in 2 hours" is not "for 2 hours"
+    begin = max(0, at - 24)
+    if "for" not in m.string[begin:at]:
+        return None
+    before = _FOR_BEFORE.search(m.string, begin, at)
+    return before.start() if before else None
+
+
 def _day_phrases() -> dict[str, tuple[str, int, bool, bool]]:
     """Every day word and weekday phrase → (kind, value, this, next): "tomorrow" →
     ("offset", 1, …), "this coming fri" → ("weekday", 4, True, False). One table, so
@@ -203,8 +240,9 @@ _NOT_A_WEEKDAY = ("good ", "easter ")  # "Good Friday", "Easter Monday" are holi
 )
 def day_word(m: re.Match[str], parts: Parts) -> bool:
     """ "tomorrow", "day after tomorrow", "next tue", "this coming fri", "friday evening"."""
-    kind, value, this, next_ = _DAY_PHRASES[" ".join(m["day"].split())]
-    if kind == "weekday" and m.string[: m.start()].endswith(_NOT_A_WEEKDAY):
+    said = m["day"]
+    kind, value, this, next_ = _DAY_PHRASES.get(said) or _DAY_PHRASES[" ".join(said.split())]
+    if kind == "weekday" and m.string.endswith(_NOT_A_WEEKDAY, 0, m.start()):
         return False
     text = parts.said(m)
     if kind == "offset":
@@ -212,10 +250,23 @@ def day_word(m: re.Match[str], parts: Parts) -> bool:
         if m["day"] == "tonight":
             parts.set_daypart("night")
     else:
-        day = Day("weekday", text, weekday=value, this=this, next=next_)
-    parts.set_day(day, m.span("day"))  # the day alone, for a choice that rewrites it
+        loose = m["day"] in WORD_WEEKDAYS and not m["part"]
+        if loose and _has_other_start(parts, value):
+            return False  # "in 2 hours Sun lounge chat": a topic word
+        day = Day("weekday", text, weekday=value, this=this, next=next_, loose=loose)
+    if not parts.set_day(day, m.span("day")):  # the day alone, for a choice that rewrites it
+        return False
     parts.set_daypart(m["part"], m.span())
     return True
+
+
+def _has_other_start(parts: Parts, weekday: int) -> bool:
+    """An offset, or a repeat on other days, already says when."""
+    if "offset" in parts.seen:
+        return True
+    return parts.recurrence is not None and (
+        parts.recurrence != "weekly" or bool(parts.weekdays) and weekday not in parts.weekdays
+    )
 
 
 @scan_pass(
@@ -235,6 +286,14 @@ def daypart(m: re.Match[str], parts: Parts) -> bool:
 
 @scan_pass(rf"{B}(?:right\s+now|now|asap|immediately){E}", needs=("now", "asap", "immediately"))
 def now(m: re.Match[str], parts: Parts) -> bool:
+    """ "now", "asap". Capitalised beside another start and before a word, "Now" is
+    the title's ("Now playing tomorrow 3pm"); an offset makes a loose weekday a
+    topic word."""
+    if parts.source[m.start()] == "N" and _WORD_AFTER.match(m.string, m.end()):
+        if not {"time", "day", "repeat", "offset"}.isdisjoint(parts.seen):
+            return False
+    if parts.day is not None and parts.day.loose:
+        parts.drop_loose_day()
     parts.claim("offset", parts.said(m), m.span())
     parts.offset = timedelta(0)
     return True

@@ -51,8 +51,12 @@ def zulu(m: re.Match[str], parts: Parts) -> bool:
     return True
 
 
+# "3pm IST time tomorrow", but "3pm IST Time tracking demo" (a title follows)
+_NOT_A_TITLE = r"(?!\s+(?!(?:today|tonight|tomorrow|on|at|for|from|every)(?![a-z]))[a-z])"
+
+
 @scan_pass(
-    rf"""{B}(?:in\s+)?(?:(?P<abbr>{alternation(ZONE_ABBREVIATIONS)})(?:\s+time)?
+    rf"""{B}(?:in\s+)?(?:(?P<abbr>{alternation(ZONE_ABBREVIATIONS)})(?:\s+time{_NOT_A_TITLE})?
     | (?P<name>{alternation(NAMED_ZONES)})\s+time){E}""",
     needs=(*ZONE_ABBREVIATIONS, "time"),
 )

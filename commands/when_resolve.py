@@ -15,23 +15,34 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, date, datetime, timedelta, tzinfo
 
 from commands.when_ask import (
+    EXAMPLE_HOURS,
+    Question,
     Reading,
-    ask_about_words,
     ask_for_time,
+    ask_length_or_start,
     ask_to_choose,
+    ask_which_date,
     ask_which_daypart,
 )
-from commands.when_days import Today, calendar_day, next_weekday
+from commands.when_days import Today, WhichHoliday, calendar_day, next_weekday
 from commands.when_errors import NoTimeFound, WhenError
 from commands.when_types import DEFAULT_DURATION, Clock, Parts, When
 from commands.when_words import DAYPART_HINT, DAYPART_HOURS
-from commands.when_zones import clock_words, day_words, localise, moment_words, source_zone
+from commands.when_zones import (
+    clock_words,
+    date_words,
+    day_words,
+    localise,
+    moment_words,
+    month_day,
+    source_zone,
+)
 
-__all__ = ["resolve"]
-Question = tuple[str, tuple[Reading, ...]]  # what was said, and its readings
+__all__ = ["Resolution", "resolve"]
 _DAY_NAMES = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
 
 
@@ -39,9 +50,7 @@ def resolve(parts: Parts, now: datetime, user_zone: tzinfo, text: str) -> When:
     """One moment from ``parts``, or a WhenError/UnsureTime saying why not."""
     if parts.past:
         raise _in_the_past(parts, now, user_zone)
-    if parts.unexplained:
-        raise ask_about_words(parts)
-    return _Resolution(parts, now, user_zone, text).when()
+    return Resolution(parts, now, user_zone, text).when()
 
 
 def _in_the_past(parts: Parts, now: datetime, user_zone: tzinfo) -> WhenError:
@@ -53,7 +62,7 @@ def _in_the_past(parts: Parts, now: datetime, user_zone: tzinfo) -> WhenError:
     )
 
 
-class _Resolution:
+class Resolution:
     """Turns scanned parts into a start; one instance per call, so the rules can
     share ``now``, the zones and the notes without long argument lists."""
 
@@ -62,26 +71,34 @@ class _Resolution:
         self.notes: list[str] = []
         self.source_tz: str | None = None
         self.zone = user_zone
+        self.local_now = local_now = now.astimezone(user_zone)
+        today = local_now.date()
         if parts.zone is not None:
             self.zone, self.source_tz = source_zone(parts.zone)
-        self.local_now = now.astimezone(self.zone)
-        user_now = self.local_now if self.zone is user_zone else now.astimezone(user_zone)
+            self.local_now = now.astimezone(self.zone)
         self.today = Today(
             self.local_now.date(),  # in the text's zone: weekdays and dates
-            user_now.date(),  # "today", "tomorrow", "in 3 days"
-            str(getattr(user_zone, "key", "")),  # holidays differ by region
+            today,  # "today", "tomorrow", "in 3 days"
+            getattr(user_zone, "key", None) or "",  # holidays differ by region
         )
 
     def when(self) -> When:
         parts = self.parts
+        if parts.for_length is not None and not _says_when_elsewhere(parts):
+            raise ask_length_or_start(parts)
         start = self._start_from_offset() if parts.offset is not None else self._start_from_clock()
-        duration = self._duration(start)
-        self._zone_note(start)
-        user_start = start.astimezone(self.user_zone)
-        recurrence, weekdays = self._repeat(start, user_start)
-        return When(start=user_start, duration=duration, recurrence=recurrence,
-                    weekdays=weekdays, topic=parts.topic, source_tz=self.source_tz,
-                    notes=tuple(self.notes))  # fmt: skip
+        # The common case (no end, zone or repeat) without the calls that do nothing then.
+        duration = self._duration(start) if parts.end is not None else None
+        duration = duration or parts.duration or DEFAULT_DURATION
+        user_start = start
+        if parts.zone is not None:
+            self._zone_note(start)
+            user_start = start.astimezone(self.user_zone)
+        recurrence, weekdays = None, ()
+        if parts.recurrence is not None:
+            recurrence, weekdays = self._repeat(start, user_start)
+        return When(user_start, duration, recurrence, weekdays, parts.topic, self.source_tz,
+                    tuple(self.notes))  # fmt: skip
 
     # start ---------------------------------------------------------------------
 
@@ -101,52 +118,78 @@ class _Resolution:
 
     def _start_from_clock(self) -> datetime:
         parts = self.parts
-        day = calendar_day(parts.day, self.today) if parts.day is not None else None
-        if day is not None and day < min(self.today.here, self.today.user):
-            raise self._past_day(day)
-        readings = self._readings()
+        try:
+            day = calendar_day(parts.day, self.today) if parts.day is not None else None
+        except WhichHoliday as question:  # "independence day 3pm" in Kolkata
+            raise ask_which_date(parts, question, question.dates, self.today.here) from None
+        if day is not None:
+            if day < min(self.today.here, self.today.user):
+                raise self._past_day(day)
+            if parts.check_weekday is not None and day.weekday() != parts.check_weekday:
+                raise _not_that_weekday(day, parts.check_weekday)
+        readings = self._readings(day)
         self._ask_if_two_readings(day, readings)
-        repeat_days = self._repeat_days()
+        repeat_days = self._repeat_days() if parts.recurrence is not None else ()
         if repeat_days:
             first = day if day is not None and self._day_bounds_repeat() else self.today.here
             return self._first_repeat(first, repeat_days, readings[0])
         if day is not None:
             return self._on_day(day, readings)
-        start, note = localise(self.zone, self.today.here, readings[0], self._second())
+        second = parts.time.second if parts.time is not None else 0
+        start, note = localise(self.zone, self.today.here, readings[0], second)
         if start < self.now:
             start, note = localise(self.zone, self.today.here + timedelta(days=1), readings[0],
-                                   self._second())  # fmt: skip
+                                   second)  # fmt: skip
             there = f" in {self.zone}" if parts.zone is not None else ""
             self.notes.append(
                 f"{clock_words(readings[0])} has passed today{there}, so I used tomorrow."
             )
-        self._note(note)
+        if note:
+            self.notes.append(note)
         return start
 
     def _second(self) -> int:
         return self.parts.time.second if self.parts.time is not None else 0
 
-    def _readings(self) -> tuple[int, ...]:
+    def _readings(self, day: date | None) -> tuple[int, ...]:
         """Candidate minutes-after-midnight for the start, preferred first."""
         parts = self.parts
-        hint = DAYPART_HINT.get(parts.daypart or "")
         if parts.time is not None:
-            if parts.end is not None and hint is None:
-                return _range_start(parts.time, parts.end)
-            readings = parts.time.readings(hint)
-            self._check_daypart(parts.time, readings[0])
+            if parts.daypart is None:
+                if parts.end is not None:
+                    return _range_start(parts.time, parts.end)
+                return parts.time.readings()
+            readings = parts.time.readings(DAYPART_HINT.get(parts.daypart))
+            self._check_daypart(parts.time, readings[0], day)
             return readings
         if parts.daypart is not None or parts.day is not None or parts.recurrence:
             if parts.end is None:
-                raise ask_for_time(parts)
+                raise ask_for_time(parts, self._hours_ahead(day), self._weekday_question(day))
         raise self._no_time()
 
-    def _check_daypart(self, clock: Clock, minutes: int) -> None:
+    def _check_daypart(self, clock: Clock, minutes: int, day: date | None) -> None:
         """ "tomorrow morning 3pm": the two say different things, so ask."""
         part = self.parts.daypart
         if part is None or clock.ambiguous or minutes // 60 in DAYPART_HOURS[part]:
             return
-        raise ask_which_daypart(self.parts, self.parts.seen.get("time", clock.text), part)
+        said = self.parts.seen.get("time", clock.text)
+        # "this afternoon 8:27pm" said at 9pm: without the daypart it is tomorrow's
+        today = localise(self.zone, self.today.here, clock.readings()[0])[0] >= self.now
+        raise ask_which_daypart(self.parts, said, part, self._hours_ahead(day), today=today)
+
+    def _hours_ahead(self, day: date | None) -> tuple[str, ...]:
+        """Hours an example may put on ``day`` (in its daypart, if one was said) that
+        are still ahead, so the example books: "today 10am" is no example at 3pm."""
+        hours = EXAMPLE_HOURS[self.parts.daypart]
+        if day is None or self.parts.recurrence or day > self.local_now.date():
+            return tuple(text for text, _ in hours[:2])  # a later day: all are ahead
+        ahead: list[str] = []
+        for text, minutes in hours:
+            if localise(self.zone, day, minutes)[0] >= self.now:
+                ahead.append(text)
+                if len(ahead) == 2:
+                    break
+        return tuple(ahead)
 
     def _no_time(self) -> WhenError:
         topic = self.parts.topic or "Budget review"
@@ -170,20 +213,41 @@ class _Resolution:
         clock, said_day = parts.time, parts.day
         if not (
             parts.ambiguities
-            or (clock is not None and clock.two_readings)
-            or (said_day is not None and said_day.next)
+            or (clock is not None and clock.hour in (7, 8) and clock.two_readings)
+            or (said_day is not None and (said_day.next or said_day.loose))
         ):
             return  # the common case: nothing could have two readings
         questions: list[Question] = [(a.said, tuple(zip(a.readings, a.choices, strict=True)))
                      for a in self.parts.ambiguities]  # fmt: skip
-        clock = self._clock_question(day, readings)
-        if clock:
-            questions.append(clock)
-        weekday = self._weekday_question(day)
-        if weekday:
-            questions.append(weekday)
+        for question in (self._loose_question(day), self._clock_question(day, readings),
+                         self._weekday_question(day)):  # fmt: skip
+            if question:
+                questions.append(question)
         if questions:
             raise ask_to_choose(self.parts, questions)
+
+    def _loose_question(self, date_: date | None) -> Question | None:
+        """ "Sun lounge chat at 3pm", "Christmas party planning at 3pm": a loose day
+        away from the time may be that day or a title word ("Sun 3pm", "3pm, Sun"
+        and "xmas at 6pm party" are the day)."""
+        parts, day = self.parts, self.parts.day
+        if day is None or not day.loose or date_ is None or "time" not in parts.spans:
+            return None
+        if parts.time is not None and parts.time.ambiguous and parts.end is None:
+            return None  # "Sun 9", "nine wed": the hour is a time only beside the day
+        (a, b), (c, d) = parts.spans["day"], parts.spans["time"]
+        between = parts.source[min(b, d) : max(a, c)].lower().split()
+        words_after = a > c and _WORD.search(parts.masked, b)  # "3pm Sun lounge chat"
+        if not set(between) - _BETWEEN_DAY_AND_TIME and not words_after:
+            return None  # "Sun 3pm", "Sun at 3pm", "3pm, Sun"
+        if day.kind == "weekday":  # "Sunday lounge chat at 3pm"
+            name, edit = _DAY_NAMES[day.weekday], (a, b, _DAY_NAMES[day.weekday])
+        else:  # "Dec 25 Christmas party planning at 3pm": the holiday stays in the title
+            name, edit = day_words(date_), (a, a, f"{month_day(date_)} ")
+        return parts.source[a:b], (
+            (name, (edit,)),
+            ("part of the title", ((a, a, '"'), (b, b, '"'))),
+        )
 
     def _clock_question(self, day: date | None, readings: tuple[int, ...]) -> Question | None:
         """7 or 8 without am/pm or a daypart, unless "today" leaves only one ahead."""
@@ -219,8 +283,10 @@ class _Resolution:
             return None  # that weekday is already past this week: one reading
         coming = next_weekday(self.today.here, said_day.weekday)
         span = self.parts.spans["day"]
+        # "next fri 2027 budget": "Fri Feb 4 2027" would name 2027, so the year is said
+        year = _YEAR_AFTER.match(self.parts.source, span[1]) is not None
         options = tuple(
-            (day_words(d), ((*span, f"{d:%a} {d:%b} {d.day}"),))
+            (day_words(d), ((*span, date_words(d) + (f" {d.year}" if year else "")),))
             for d in (coming, coming + timedelta(days=7))
         )
         return self.parts.source[slice(*span)], options
@@ -230,17 +296,10 @@ class _Resolution:
     def _on_day(self, day: date, readings: tuple[int, ...]) -> datetime:
         """A named day: the time must still be ahead (no silent move to another day)."""
         parts = self.parts
-        if parts.check_weekday is not None and day.weekday() != parts.check_weekday:
-            wanted = _DAY_NAMES[parts.check_weekday][:3]
-            raise WhenError(
-                f"{day_words(day)} is a {_DAY_NAMES[day.weekday()]}, not a "
-                f"{_DAY_NAMES[parts.check_weekday]}. Give just one, e.g. "
-                f"“{day:%b} {day.day} 3pm” or “{wanted.lower()} 3pm”.",
-                examples=(f"{day:%b} {day.day} 3pm", f"{wanted.lower()} 3pm"),
-            )
-        start, note = localise(self.zone, day, readings[0], self._second())
+        second = parts.time.second if parts.time is not None else 0
+        start, note = localise(self.zone, day, readings[0], second)
         if start < self.now and len(readings) > 1:
-            later, later_note = localise(self.zone, day, readings[1], self._second())
+            later, later_note = localise(self.zone, day, readings[1], second)
             if later >= self.now:
                 self.notes.append(
                     f"{clock_words(readings[0])} has passed, so I read "
@@ -250,7 +309,8 @@ class _Resolution:
                 start, note = later, later_note
         if start < self.now:
             raise self._past(start)
-        self._note(note)
+        if note:
+            self.notes.append(note)
         return start
 
     def _past_day(self, day: date) -> WhenError:
@@ -378,6 +438,32 @@ class _Resolution:
                 f"{ref.text} is not in use on {day_words(start.date())}; "
                 f"I used {self.zone} time ({start.tzname()})."
             )
+
+
+_BETWEEN_DAY_AND_TIME = {",", "at", "@", "on", "from"}
+_WORD = re.compile(r"[a-z0-9]")
+_YEAR_AFTER = re.compile(r"\s*,?\s*20\d\d(?!\d)")
+
+
+def _not_that_weekday(day: date, weekday: int) -> WhenError:
+    """ "wed dec 8" when Dec 8 is a Tuesday."""
+    wanted = _DAY_NAMES[weekday][:3].lower()
+    return WhenError(
+        f"{day_words(day)} is a {_DAY_NAMES[day.weekday()]}, not a {_DAY_NAMES[weekday]}. "
+        f"Give just one, e.g. “{month_day(day)} 3pm” or “{wanted} 3pm”.",
+        examples=(f"{month_day(day)} 3pm", f"{wanted} 3pm"),
+    )
+
+
+def _says_when_elsewhere(parts: Parts) -> bool:
+    """ "tomorrow 3pm for 30m later": a start outside "for 30m later", so that is a
+    length. ("now" in "for 2 hours from now" is inside it.)"""
+    if parts.daypart or not {"time", "day", "repeat"}.isdisjoint(parts.seen):
+        return True
+    assert parts.for_length is not None
+    (start, end), _, _ = parts.for_length
+    where = parts.spans.get("offset")
+    return where is not None and not start <= where[0] < end
 
 
 def _end_after(end: Clock, begin: int) -> int:

@@ -16,6 +16,9 @@ Text in double quotes is the user's title, verbatim: no pass looks inside it
 from __future__ import annotations
 
 import re
+from functools import reduce
+from itertools import repeat
+from operator import or_
 
 from commands import when_pass_clock as clock
 from commands import when_pass_dates as dates
@@ -62,10 +65,10 @@ PASSES: tuple[Pass, ...] = (
     days.now,
 )
 
-_HAS_DIGIT = re.compile(r"[0-9]").search
 _HAS_YEAR = re.compile(r"[0-9]{4}").search
-_WORDS = re.compile(r"[a-z]+").findall
 _SYMBOLS = (":", "-", "–", "—", "/", "@")  # the only non-letters a pass needs
+# Words, the symbols a pass needs, and the first digit of each number ("45" → "4").
+_TOKENS = re.compile(rf"[a-z]+|(?<![0-9])[0-9]|[{re.escape(''.join(_SYMBOLS))}]").findall
 _QUOTED = re.compile(r"\"[^\"]*\"|“[^”]*”")
 QUOTE = "\x05"
 
@@ -81,7 +84,9 @@ def _index(passes: tuple[Pass, ...]) -> dict[str, int]:
 
 
 _NEEDED_BY = _index(PASSES)
-assert all(t.isalpha() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
+_DIGIT_PASSES, _YEAR_PASSES = _NEEDED_BY.get(DIGIT, 0), _NEEDED_BY.get(YEAR, 0)
+_NEEDED_BY.update(dict.fromkeys("0123456789", _DIGIT_PASSES))  # a number: the DIGIT passes
+assert all(t.isalnum() or t in (*_SYMBOLS, DIGIT, YEAR) for t in _NEEDED_BY), (
     "a pass needs a token the scanner does not look for"
 )
 
@@ -94,16 +99,10 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
     # ASCII lower-casing keeps the length, so spans index the original text too.
     low = text.lower() if text.isascii() else text.translate(LOWER)
     masked = low = _protect_quotes(low)
-    wanted, needed_by = 0, _NEEDED_BY
-    for token in _WORDS(low):
-        wanted |= needed_by.get(token, 0)
-    for symbol in _SYMBOLS:
-        if symbol in low:
-            wanted |= needed_by[symbol]
-    if _HAS_DIGIT(low):
-        wanted |= needed_by[DIGIT]
-        if _HAS_YEAR(low):
-            wanted |= needed_by[YEAR]
+    # One pass over the tokens picks the passes (a bit each, in priority order).
+    wanted = reduce(or_, map(_NEEDED_BY.get, _TOKENS(low), repeat(0)), 0)
+    if wanted & _DIGIT_PASSES and _HAS_YEAR(low):
+        wanted |= _YEAR_PASSES
     seen = parts.seen
     while wanted:
         bit = wanted & -wanted
@@ -113,13 +112,24 @@ def scan(text: str, *, day_first: bool = False) -> Parts:
             continue
         if step.after and not any(mask in masked for mask in step.after):
             continue
-        for match in step.pattern.finditer(masked):
+        # finditer's matches, from a search that costs less when nothing matches
+        # (most selected passes): each search runs on the text as the pass found it.
+        found, search = masked, step.pattern.search
+        match = search(found)
+        while match is not None:
+            start, end = match.span()
             if step.handler(match, parts):
-                start, end = match.span()
                 masked = masked[:start] + step.mask * (end - start) + masked[end:]
-    parts.topic, parts.unexplained, parts.title = leftover(
-        masked, text, has_day=parts.day is not None
-    )
+            if parts.unmask:  # a loose weekday gave way ("Sun lounge chat tomorrow")
+                for first, last in parts.unmask:
+                    masked = masked[:first] + low[first:last] + masked[last:]
+                parts.unmask.clear()
+            match = search(found, end if end > start else end + 1)
+    rest = leftover(masked, text, has_day=parts.day is not None or parts.offset is not None)
+    parts.topic, parts.masked = rest.topic, masked
+    if rest.unexplained:
+        parts.unexplained, parts.unexplained_spans = rest.unexplained, rest.unexplained_spans
+        parts.title, parts.title_spans = rest.title, rest.title_spans
     return parts
 
 

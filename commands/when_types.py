@@ -132,6 +132,9 @@ class Day(NamedTuple):
     - "holiday": ``holiday``, an index into :data:`commands.when_holidays.HOLIDAYS`.
 
     ``plus`` days are added at the end ("monday after next", "a week from friday").
+    ``loose``: a bare weekday that is also an English word ("Sun", "sat", "wed"): it
+    gives way to any other day, to an offset and to a repeat on other days, and is
+    then a topic word ("Sun lounge chat tomorrow 3pm").
     """
 
     kind: str
@@ -149,6 +152,7 @@ class Day(NamedTuple):
     weeks: int = 0
     plus: int = 0
     holiday: int = -1
+    loose: bool = False
 
 
 class ZoneRef(NamedTuple):
@@ -206,20 +210,38 @@ class Parts:
     weekdays: tuple[int, ...] = ()
     zone: ZoneRef | None = None
     past: str | None = None  # "last monday", "2 hours ago": what was said
+    # "Sync for 2 hours from now": a length after "for", then a word that would make
+    # it an offset. It is a length when the text says when elsewhere; otherwise a
+    # question (resolve). The span from "for" to the end, the amount, the word.
+    for_length: tuple[Span, str, str] | None = None
     ambiguities: list[Ambiguity] = field(default_factory=list)
     topic: str = ""
     unexplained: tuple[str, ...] = ()  # time-like words no pass explained
+    unexplained_spans: tuple[Span, ...] = ()  # where they are, in ``source``
     title: str = ""  # every leftover word, unexplained ones included
+    title_spans: tuple[Span, ...] = ()  # where the title's words are, in ``source``
+    masked: str = ""  # ``source`` lower-cased, with each understood phrase masked
     seen: dict[str, str] = field(default_factory=dict)  # slot -> text that filled it
+    unmask: list[Span] = field(default_factory=list)  # phrases given back to the topic
     spans: dict[str, Span] = field(default_factory=dict)  # slot -> where, in ``source``
+
+    def copy(self, **changes: object) -> Parts:
+        """A shallow copy with ``changes`` (cheaper than ``dataclasses.replace``,
+        which runs ``__init__`` and its default factories)."""
+        made = object.__new__(Parts)
+        for name in Parts.__slots__:
+            setattr(made, name, changes[name] if name in changes else getattr(self, name))
+        return made
 
     def said(self, m: re.Match[str], group: int | str = 0) -> str:
         """What the user wrote for a match (or one of its groups), case kept."""
-        return self.source[m.start(group) : m.end(group)].strip()
+        start, end = m.span(group)
+        return self.source[start:end].strip()
 
     def claim(self, slot: str, text: str, span: Span | None = None) -> None:
         """Fill a slot once; a second phrase for the same slot is a user error."""
-        text = " ".join(text.split())
+        if "  " in text:
+            text = " ".join(text.split())
         if slot in self.seen:
             reason = _CONFLICTS[slot].format(a=self.seen[slot], b=text)
             raise GrammarError(f"I found {reason}.")
@@ -227,15 +249,39 @@ class Parts:
         if span is not None:
             self.spans[slot] = span
 
-    def set_day(self, day: Day, span: Span | None = None) -> None:
-        """A weekday next to a date ("Tue Dec 8") is a check, not a second day."""
+    def set_day(self, day: Day, span: Span | None = None) -> bool:
+        """A weekday next to a date ("Tue Dec 8") is a check, not a second day. A
+        loose weekday ("Sun", "sat", "wed") gives way to another day, or to a date
+        it does not stand next to. Returns False when ``day`` is not taken."""
         old = self.day
-        if old is not None and {old.kind, day.kind} == _WEEKDAY_AND_DATE:
+        if old is not None and (old.loose or day.loose):
+            near = self._next_to(self.spans.get("day"), span)
+            if not (near and {old.kind, day.kind} == _WEEKDAY_AND_DATE):
+                if day.loose:
+                    return False  # "Sat nav demo Dec 5": a topic word
+                self.drop_loose_day()
+        if old is not None and {old.kind, day.kind} == _WEEKDAY_AND_DATE and self.day:
             self.check_weekday = old.weekday if old.kind == "weekday" else day.weekday
             self.day = old if old.kind == "date" else day
-            return
+            return True
         self.claim("day", day.text, span)
         self.day = day
+        return True
+
+    def drop_loose_day(self) -> None:
+        """Forget a loose weekday ("Sun"): its words go back to the topic."""
+        self.day = None
+        del self.seen["day"]
+        span = self.spans.pop("day", None)
+        if span is not None:
+            self.unmask.append(span)
+
+    def _next_to(self, a: Span | None, b: Span | None) -> bool:
+        """True when only spaces or a comma separate the two spans ("Sat, Dec 5")."""
+        if a is None or b is None:
+            return False
+        between = self.source[min(a[1], b[1]) : max(a[0], b[0])]
+        return not between.strip(" ,")
 
     def set_daypart(self, part: str | None, span: Span | None = None) -> None:
         if part:

@@ -30,6 +30,9 @@ WEEKDAY_PLURALS = {
     "mondays": 0, "tuesdays": 1, "wednesdays": 2, "thursdays": 3, "fridays": 4,
     "saturdays": 5, "sundays": 6,
 }  # fmt: skip
+# Weekday spellings that are also English words ("Sun lounge", "Sat nav", "newly
+# wed"): alone, they give way to any other day (commands.when_types.Day.loose).
+WORD_WEEKDAYS = frozenset({"sun", "sat", "wed"})
 # Days said relative to today (the user's today), in days.
 RELATIVE_DAYS = {
     "today": 0, "tonight": 0, "tomorrow": 1, "tmrw": 1, "tmr": 1, "tomorow": 1,

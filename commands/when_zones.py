@@ -16,7 +16,10 @@ from zoneinfo import ZoneInfo
 from commands.when_errors import WhenError
 from commands.when_types import ZoneRef
 
-__all__ = ["clock_words", "day_words", "localise", "moment_words", "source_zone", "user_zone"]
+__all__ = [
+    "clock_words", "date_words", "day_words", "localise", "moment_words", "month_day",
+    "source_zone", "user_zone",
+]  # fmt: skip
 
 
 @lru_cache(maxsize=512)
@@ -95,8 +98,23 @@ def clock_words(minutes: int) -> str:
     return f"{hour % 12 or 12}:{minute:02d} {'AM' if hour < 12 else 'PM'}"
 
 
+_WEEKDAY_ABBR = ("Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun")
+_MONTH_ABBR = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
 def day_words(day: date) -> str:
-    return f"{day:%a} {day.day} {day:%b %Y}"
+    """ "Tue 1 Dec 2026" (tables, not strftime: no locale, and several times faster)."""
+    return f"{_WEEKDAY_ABBR[day.weekday()]} {day.day} {_MONTH_ABBR[day.month - 1]} {day.year}"
+
+
+def date_words(day: date) -> str:
+    """ "Tue Dec 1", as a rewritten command says a day."""
+    return f"{_WEEKDAY_ABBR[day.weekday()]} {_MONTH_ABBR[day.month - 1]} {day.day}"
+
+
+def month_day(day: date) -> str:
+    """ "Dec 1"."""
+    return f"{_MONTH_ABBR[day.month - 1]} {day.day}"
 
 
 def moment_words(moment: datetime) -> str:

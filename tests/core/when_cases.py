@@ -719,7 +719,83 @@ NEW_CASES: tuple[Case, ...] = (
     C("10:15 PT tomorrow", "sf", "2027-02-12 10:15", source_tz="America/Los_Angeles"),
     C("today at 8", "ny", "2026-11-27 20:00", note="as 8:00 PM"),
 )
-CASES: tuple[Case, ...] = BASE_CASES + NEW_CASES
+
+# --- issue 14, second round: found in integration, written fresh ----------------------
+# Kolkata now is Tue 2026-12-01 10:00; New York Fri 2026-11-27 16:30; London Wed
+# 2026-07-15 08:15.
+ROUND_TWO_CASES: tuple[Case, ...] = (
+    # a length after "for", then a relative word: the length stays a length and the
+    # word is the topic's ("30m later" is an offset only without "for")
+    C("in 3 days 10am for 30m Later", "kol", "2026-12-04 10:00", 30, topic="Later"),
+    C("tomorrow 3pm for 45m later sync", "kol", "2026-12-02 15:00", 45, topic="later sync"),
+    C(
+        "fri 2pm for 90 min later than usual",
+        "kol",
+        "2026-12-04 14:00",
+        90,
+        topic="later than usual",
+    ),
+    C("tomorrow 10am for two hours Later", "kol", "2026-12-02 10:00", 120, topic="Later"),
+    C("Dec 5 2pm for half an hour later", "kol", "2026-12-05 14:00", 30, topic="later"),
+    C("in 2 hours for 20m Later", "kol", "2026-12-01 12:00", 20, topic="Later"),
+    C("Sync for 2 hours from tomorrow 10am", "kol", "2026-12-02 10:00", 120, topic="Sync"),
+    C("mon 9am for 45 min Later standup", "ny", "2026-11-30 09:00", 45, topic="Later standup"),
+    C("tomorrow 11am for 1 hour hence", "lon", "2026-07-16 11:00", 60, topic="hence"),
+    C("Sync for 3 days from now at 10am", "kol", "2026-12-04 10:00", topic="Sync"),
+    C("Offsite for two days from tomorrow at 9am", "ny", "2026-11-30 09:00", topic="Offsite"),
+    C("every tue 10am for 30m Later", "kol", "2026-12-01 10:00", recurrence="weekly",
+      weekdays=(1,), topic="Later"),
+    # words that are also time words, used as ordinary English in a title
+    C("Sun lounge chat tomorrow 3pm", "kol", "2026-12-02 15:00", topic="Sun lounge chat"),
+    C("tomorrow 3pm Sat nav demo", "kol", "2026-12-02 15:00", topic="Sat nav demo"),
+    C("Sat nav demo Dec 5 2pm", "kol", "2026-12-05 14:00", topic="Sat nav demo"),
+    C("Newly wed lunch in 2 hours", "kol", "2026-12-01 12:00", topic="Newly wed lunch"),
+    C("Sun 3pm Sync", "kol", "2026-12-06 15:00", topic="Sync"),
+    C("Sat, 11am Brunch", "kol", "2026-12-05 11:00", topic="Brunch"),
+    C("wed at 9 Retro", "kol", "2026-12-02 09:00", topic="Retro"),
+    C("tomorrow 3pm Time tracking demo", "kol", "2026-12-02 15:00", topic="Time tracking demo"),
+    C(
+        "tomorrow 9am IST Time off planning",
+        "lon",
+        "2026-07-16 04:30",
+        topic="Time off planning",
+        source_tz="Asia/Kolkata",
+    ),
+    C("3pm Week planning", "kol", "2026-12-01 15:00", topic="Week planning"),
+    C("2-3pm Year in review", "kol", "2026-12-01 14:00", 60, topic="Year in review"),
+    C("noon Day planning", "kol", "2026-12-01 12:00", topic="Day planning"),
+    C("tomorrow 11:15 Hour of code", "kol", "2026-12-02 11:15", topic="Hour of code"),
+    C("tonight at 9 Minute taker sync", "kol", "2026-12-01 21:00", topic="Minute taker sync"),
+    C("in 2 hours Morning standup", "kol", "2026-12-01 12:00", topic="Morning standup"),
+    C("at 9 Week planning", "kol", "2026-12-02 09:00", topic="Week planning"),
+    C("Now playing tomorrow 3pm", "kol", "2026-12-02 15:00", topic="Now playing"),
+    C("fri 10am Now or never", "kol", "2026-12-04 10:00", topic="Now or never"),
+    C("Second half plan tomorrow 3pm", "kol", "2026-12-02 15:00", topic="Second half plan"),
+    C("tomorrow 10am Safety second", "kol", "2026-12-02 10:00", topic="Safety second"),
+    C("tomorrow 3pm Am I ready", "kol", "2026-12-02 15:00", topic="Am I ready"),
+    C("Weekend plans tomorrow 3pm", "kol", "2026-12-02 15:00", topic="Weekend plans"),
+    C("tomorrow 3pm Weekend plans", "kol", "2026-12-02 15:00", topic="Weekend plans"),
+    C("tomorrow at 11:15 May release sync", "kol", "2026-12-02 11:15", topic="May release sync"),
+    C("tonight at 9 March madness", "kol", "2026-12-01 21:00", topic="March madness"),
+    C(
+        "Christmas party planning in 2 hours",
+        "kol",
+        "2026-12-01 12:00",
+        topic="Christmas party planning",
+    ),
+    C(
+        "Christmas party planning this afternoon at 3",
+        "kol",
+        "2026-12-01 15:00",
+        topic="Christmas party planning",
+    ),
+    C("Easter egg hunt tomorrow 3pm", "kol", "2026-12-02 15:00", topic="Easter egg hunt"),
+    C("1st Dec 10am", "ny", "2026-12-01 10:00"),
+    C("tomorrow 3pm for 1:30 hours", "kol", "2026-12-02 15:00", 90),
+    C("Later sync in 2 hours", "kol", "2026-12-01 12:00", topic="Later sync"),
+    C("Plan an offsite may 12 9am", "lon", "2027-05-12 09:00", topic="Plan an offsite"),
+)
+CASES: tuple[Case, ...] = BASE_CASES + NEW_CASES + ROUND_TWO_CASES
 
 
 @dataclass(frozen=True)
@@ -733,6 +809,7 @@ class Question:
     says: str = ""
     choices: tuple[str, ...] = ()
     unexplained: tuple[str, ...] | None = None
+    offers: tuple[str, ...] = ()  # typed examples the question must include
 
     @property
     def id(self) -> str:
@@ -815,6 +892,39 @@ QUESTIONS: tuple[Question, ...] = (
     Q("tomorrow morning 3pm", "kol", says="is not in the morning"),
     Q("tonight 9am", "kol", says="is not in the night"),
     Q("independence day 3pm", "kol", says="Which day is"),
+    # --- second round --------------------------------------------------------------
+    # a length after "for", then a relative word
+    Q(
+        "in 3 days 10am for 30m Later one",
+        "kol",
+        unexplained=("one",),
+        offers=("in 3 days 10am for 30m Later", 'in 3 days 10am for 30m "Later one"'),
+    ),
+    Q("Sync for 2 hours from now", "kol", choices=("Sync in 2 hours", "Sync now for 2 hours")),
+    Q("Sync for 30m later", "kol", offers=("Sync in 30m",)),
+    Q("tomorrow 3pm for 30m ago", "kol", unexplained=("ago",)),
+    Q("Call for an hour from now", "ny", choices=("Call in an hour", "Call now for an hour")),
+    # a loose day ("Sun", "Christmas") away from the time: that day, or the title's?
+    Q("Sun lounge chat at 3pm", "kol",
+      choices=("Sunday lounge chat at 3pm", '"Sun" lounge chat at 3pm')),  # fmt: skip
+    Q(
+        "at 3pm Sun protection training",
+        "kol",
+        choices=("at 3pm Sunday protection training", 'at 3pm "Sun" protection training'),
+    ),
+    Q(
+        "Christmas party planning at 3pm",
+        "kol",
+        choices=("Dec 25 Christmas party planning at 3pm", '"Christmas" party planning at 3pm'),
+    ),
+    # number words beside a time ask, and offer the quoted title
+    Q("tomorrow 3pm Sync one", "kol", unexplained=("one",),
+      offers=('tomorrow 3pm "Sync one"',)),  # fmt: skip
+    Q("Later one in 2 hours", "kol", unexplained=("one",), offers=('in 2 hours "Later one"',)),
+    Q("Safety first tomorrow 3pm", "kol", unexplained=("first",),
+      offers=('tomorrow 3pm "Safety first"',)),  # fmt: skip
+    # was 11:00 for 15 hours: an amount never starts inside a clock
+    Q("at 11:15 hours", "kol", unexplained=("at 11:15 hours",)),
 )
 
 
