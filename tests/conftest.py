@@ -16,6 +16,10 @@ from bot.zoom.client import ZoomClient
 from bot.zoom_emulator import ZoomEmulator
 from tests.postgres import PostgresServer
 
+# The leak witness watches every run from the start; in a parallel run the controller,
+# which collects nothing, must have its hooks too (see the module's docstring).
+pytest_plugins = ("tests.reliability.session",)
+
 # --- a clean environment ---------------------------------------------------------
 
 # Settings SecureMeet reads, and what the Teams SDK would read behind its back.

@@ -1,6 +1,6 @@
 """Everything the test session produced that could leak a secret, and the scan over it.
 
-Installed once per session (``tests/reliability/conftest.py``), before any test runs,
+Installed once per session (``tests/reliability/session.py``), before any test runs,
 so it sees the *whole* run — the reliability suite alone or the full suite:
 
 * every log record at DEBUG, from every logger, with its exception text, captured raw
