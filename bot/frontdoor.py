@@ -125,12 +125,8 @@ class FrontDoor:
         return bool(claimed)
 
     def _accept(self, inbound: Inbound) -> bool:
-        store, now = self.services.store, datetime.now(UTC)
-        if not store.claim(inbound.key, at=now):
-            return False
-        store.open_request(OpenRequest(inbound.key, inbound.user, inbound.platform,
-                                       inbound.command, now))
-        return True
+        return self.services.store.accept(OpenRequest(
+            inbound.key, inbound.user, inbound.platform, inbound.command, datetime.now(UTC)))
 
     # -- the work, in the background -----------------------------------------------------
     def answer(self, inbound: Inbound, conversation: Conversation) -> None:

@@ -136,6 +136,12 @@ class RecoveryStore(Protocol):
 
     def open_request(self, request: OpenRequest) -> None: ...
 
+    def accept(self, request: OpenRequest) -> bool:
+        """Claim ``request.key`` and record the request as open, in one transaction: a
+        crash leaves both or neither, so a key is never claimed without a request the
+        sweep can answer. False, and nothing recorded, when the key was claimed before."""
+        ...
+
     def close_request(self, key: str) -> bool:
         """Remove a request; False when it was already gone (another sweep had it)."""
         ...

@@ -221,6 +221,14 @@ class SqliteStore:
             "key": request.key, "requester": request.requester, "platform": request.platform,
             "command": request.command, "at": work.stamp(request.at)}, pk="key", replace=True)
 
+    def accept(self, request: OpenRequest) -> bool:
+        conn = self.db.conn
+        with work.immediate(conn):
+            if not self.claim(request.key, at=request.at):
+                return False
+            self.open_request(request)
+        return True
+
     def close_request(self, key: str) -> bool:
         return self.db.execute("delete from open_requests where key = ?",
                                [key]).rowcount == 1

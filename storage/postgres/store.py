@@ -221,6 +221,20 @@ class PostgresStore:
                 [request.key, request.requester, request.platform, request.command,
                  times.exact(request.at)])
 
+    def accept(self, request: OpenRequest) -> bool:
+        # one statement: the request is inserted only from the claim's own new row
+        with self.connection() as conn:
+            return conn.execute(
+                "WITH claimed AS (INSERT INTO claims (key, at) VALUES (%s, %s) "
+                "ON CONFLICT (key) DO NOTHING RETURNING key) "
+                "INSERT INTO open_requests (key, requester, platform, command, at) "
+                "SELECT key, %s, %s, %s, %s FROM claimed ON CONFLICT (key) DO UPDATE SET "
+                "requester = excluded.requester, platform = excluded.platform, "
+                "command = excluded.command, at = excluded.at, owner = NULL, "
+                "lease_until = NULL",
+                [request.key, times.seconds(request.at), request.requester,
+                 request.platform, request.command, times.exact(request.at)]).rowcount == 1
+
     def close_request(self, key: str) -> bool:
         with self.connection() as conn:
             return conn.execute("DELETE FROM open_requests WHERE key = %s",

@@ -5,6 +5,8 @@ from __future__ import annotations
 import threading
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from commands.records import Event, MeetingRecord, OpenRequest, PendingCreate, Person
 from tests.storage.conftest import sql
 
@@ -135,6 +137,48 @@ def test_intents_and_open_requests_round_trip_oldest_first(store):
     store.open_request(request)  # a redelivery: still one
     assert store.open_requests(before=NOW + timedelta(seconds=1)) == [request]
     assert store.close_request("r1") is True and store.close_request("r1") is False
+
+
+def test_accept_claims_and_opens_in_one_step_once(store):
+    request = OpenRequest("r1", "slack:T1:U1", "slack", "schedule", NOW)
+    assert store.accept(request) is True
+    assert store.accept(OpenRequest("r1", "slack:T1:U2", "slack", "audit", NOW)) is False
+    assert store.open_requests(before=NOW + timedelta(seconds=1)) == [request]
+    assert store.claim("r1", at=NOW) is False  # the key is claimed like any other
+    store.claim("r2", at=NOW)
+    assert store.accept(OpenRequest("r2", "slack:T1:U1", "slack", "end", NOW)) is False
+    assert [r.key for r in store.open_requests(before=NOW + timedelta(seconds=1))] == ["r1"]
+
+
+def test_accept_leaves_no_claim_when_the_request_cannot_be_recorded(store, backend):
+    """Both or neither: a claim without its open request would make the platform's
+    retry look like a duplicate while nobody ever answers the user."""
+    if backend == "sqlite":  # a temporary trigger lives on this connection only
+        sql(store, "create temp trigger boom before insert on open_requests "
+                   "when new.command = 'boom' begin select raise(abort, 'boom'); end")
+    else:
+        sql(store, "alter table open_requests add constraint boom check (command <> 'boom')")
+    try:
+        with pytest.raises(Exception, match="boom"):
+            store.accept(OpenRequest("r1", "slack:T1:U1", "slack", "boom", NOW))
+    finally:
+        sql(store, "drop trigger boom" if backend == "sqlite"
+            else "alter table open_requests drop constraint boom")
+    assert store.open_requests(before=NOW + timedelta(seconds=1)) == []
+    assert store.accept(OpenRequest("r1", "slack:T1:U1", "slack", "schedule", NOW)) is True
+
+
+def test_accept_is_once_even_across_threads(store):
+    results = []
+    requests = [OpenRequest("k", f"slack:T1:U{i}", "slack", "schedule", NOW) for i in range(8)]
+    threads = [threading.Thread(target=lambda r=r: results.append(store.accept(r)))
+               for r in requests]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(results) == [False] * 7 + [True]
+    assert len(store.open_requests(before=NOW + timedelta(seconds=1))) == 1
 
 
 def test_the_backend_says_what_it_is_and_is_ready(store, backend):
