@@ -251,6 +251,7 @@ def test_url_validation_is_signed_too(server):
 def test_bad_signatures_and_stale_timestamps_get_401_and_change_nothing(server, slack,
                                                                           emulator):
     meeting = schedule(server, slack, emulator)
+    settle()  # the schedule's own writes after its reply are not what is checked
     before = snapshot(server)
     now = int(time.time())
     good = json.dumps(meeting.event("meeting.started")).encode()
@@ -490,10 +491,12 @@ def test_an_audited_meeting_warns_its_auditor_of_a_risk_alert(server, slack, emu
 
 def test_no_dm_ever_carries_a_passcode_or_start_url(server, slack, emulator):
     meeting = schedule(server, slack, emulator, HOST, "Leak check")
+    earlier = len(dms(slack, HOST))
     for payload in (meeting.joined("hana", host=True), meeting.waiting("eve"),
                     meeting.event("meeting.risk_alert")):
         hook(server, payload)
     wait_for_state(server, meeting, lambda s: s.risk_nudged_at and s.waiting_nudged_at)
+    wait_dms(slack, HOST, earlier + 2)  # the two nudges' DMs follow the state
     sent = "\n".join(json.dumps(m, ensure_ascii=False) for m in dms(slack, HOST) + dms(
         slack, OTHER))
     assert PASSCODES and sent
