@@ -39,7 +39,7 @@ from typing import Any, Protocol
 
 from bot import charts, notify, tasks
 from bot.ackfirst import AckFirst
-from bot.pool import run_blocking
+from bot.pool import run_before_ack, run_blocking
 from bot.services import Services
 from commands import invitees as inviting
 from commands import router
@@ -109,8 +109,17 @@ class FrontDoor:
 
     async def accept(self, inbound: Inbound) -> bool:
         """Claim ``inbound`` and record it as open, before acknowledging it. False when
-        it was claimed before (a retry, a replay, a double press): do nothing more."""
-        accepted = await run_blocking(self._accept, inbound)
+        it was claimed before (a retry, a replay, a double press): do nothing more.
+
+        Done here on the loop when the store can do it at once (SQLite with its write
+        lock free: a fraction of a millisecond), else on the threads kept for it. Under
+        a burst a thread waits for the GIL each time SQLite hands it back, about 20 ms
+        per request in all (benchmarks/bench_slack.py)."""
+        request = OpenRequest(inbound.key, inbound.user, inbound.platform, inbound.command,
+                              datetime.now(UTC))
+        accepted = self.services.store.accept_now(request)
+        if accepted is None:
+            accepted = await run_before_ack(self.services.store.accept, request)
         if not accepted:
             log.warning("ignored a %s request delivered again (%s)", inbound.platform,
                         inbound.command)
@@ -119,14 +128,10 @@ class FrontDoor:
     async def claim(self, key: str) -> bool:
         """Claim a platform event's key (Slack's ``event_id``), with no request held open:
         False when it was claimed before (a retry, another replica): do nothing."""
-        claimed = await run_blocking(self.services.store.claim, key, at=datetime.now(UTC))
+        claimed = await run_before_ack(self.services.store.claim, key, at=datetime.now(UTC))
         if not claimed:
             log.info("ignored an event delivered again")
         return bool(claimed)
-
-    def _accept(self, inbound: Inbound) -> bool:
-        return self.services.store.accept(OpenRequest(
-            inbound.key, inbound.user, inbound.platform, inbound.command, datetime.now(UTC)))
 
     # -- the work, in the background -----------------------------------------------------
     def answer(self, inbound: Inbound, conversation: Conversation) -> None:

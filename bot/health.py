@@ -28,7 +28,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 
 from bot import pool
-from bot.pool import run_blocking
+from bot.pool import run_before_ack, run_blocking
 from bot.services import Services
 
 log = logging.getLogger("securemeet.server")
@@ -44,7 +44,9 @@ class Readiness:
 
     async def warm_up(self) -> None:
         """Pay now what the first request would pay; then the replica may be ready."""
-        await asyncio.gather(*(run_blocking(lambda: None) for _ in range(WARM_THREADS)))
+        await asyncio.gather(  # threads started, each with its database connection
+            *(run_blocking(self.services.store.ready) for _ in range(WARM_THREADS)),
+            *(run_before_ack(self.services.store.ready) for _ in range(pool.BEFORE_ACK_SIZE)))
         try:
             await run_blocking(self.services.zoom.warm)
             self.zoom = "token ready"

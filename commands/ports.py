@@ -142,6 +142,12 @@ class RecoveryStore(Protocol):
         sweep can answer. False, and nothing recorded, when the key was claimed before."""
         ...
 
+    def accept_now(self, request: OpenRequest) -> bool | None:
+        """:meth:`accept` if it can be done at once, without waiting for a lock or the
+        network (the front door calls it on its event loop); None when it cannot, and
+        then nothing was done."""
+        ...
+
     def close_request(self, key: str) -> bool:
         """Remove a request; False when it was already gone (another sweep had it)."""
         ...

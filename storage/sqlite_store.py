@@ -73,6 +73,8 @@ class SqliteStore:
         self._local = threading.local()
         self._all: list[sqlite3.Connection] = []
         self._lock = threading.Lock()
+        self._now: sqlite3.Connection | None = None  # accept_now's, never waits
+        self._now_lock = threading.Lock()
         _create_private(self.path)
         if migrate:
             self.migrate()
@@ -101,6 +103,7 @@ class SqliteStore:
             for conn in self._all:
                 conn.close()
             self._all.clear()
+            self._now = None
         self._local = threading.local()
 
     # schema -------------------------------------------------------------------------
@@ -217,17 +220,32 @@ class SqliteStore:
 
     # chat requests in flight (commands/recovery.py) --------------------------------
     def open_request(self, request: OpenRequest) -> None:
-        self.db["open_requests"].insert({
-            "key": request.key, "requester": request.requester, "platform": request.platform,
-            "command": request.command, "at": work.stamp(request.at)}, pk="key", replace=True)
+        _open_request(self.db.conn, request)
 
     def accept(self, request: OpenRequest) -> bool:
-        conn = self.db.conn
-        with work.immediate(conn):
-            if not self.claim(request.key, at=request.at):
-                return False
-            self.open_request(request)
-        return True
+        return _accept(self.db.conn, request)
+
+    def accept_now(self, request: OpenRequest) -> bool | None:
+        """On a connection of its own that never waits: a write lock held elsewhere
+        fails at once (None) instead of sleeping in SQLite's busy handler, and it never
+        runs a checkpoint (that connection fsyncs the file; the others do it)."""
+        if not self._now_lock.acquire(blocking=False):
+            return None  # another event loop is using it
+        try:
+            if self._now is None:
+                self._now = sqlite3.connect(self.path, isolation_level=None,
+                                            check_same_thread=False)
+                self._now.execute("PRAGMA busy_timeout = 0")
+                self._now.execute("PRAGMA wal_autocheckpoint = 0")
+                with self._lock:
+                    self._all.append(self._now)
+            return _accept(self._now, request)
+        except sqlite3.OperationalError as exc:
+            if "locked" in str(exc) or "busy" in str(exc):
+                return None
+            raise
+        finally:
+            self._now_lock.release()
 
     def close_request(self, key: str) -> bool:
         return self.db.execute("delete from open_requests where key = ?",
@@ -389,6 +407,24 @@ def _create_private(path: str) -> None:
         raise FileNotFoundError(
             f"Cannot create the SQLite database {path}: its directory does not exist. "
             "Create it, or set SECUREMEET_DB to a path in an existing directory.") from None
+
+
+def _accept(conn: sqlite3.Connection, request: OpenRequest) -> bool:
+    with work.immediate(conn):
+        if conn.execute("insert or ignore into claims (key, at) values (?, ?)",
+                        [request.key, iso(request.at)]).rowcount != 1:
+            return False
+        _open_request(conn, request)
+    return True
+
+
+def _open_request(conn: sqlite3.Connection, request: OpenRequest) -> None:
+    # plain SQL, not sqlite-utils' insert (which reads the table's columns first): this
+    # is on the path to every acknowledgement (accept)
+    conn.execute("insert or replace into open_requests (key, requester, platform, command, "
+                 "at) values (?, ?, ?, ?, ?)", [request.key, request.requester,
+                                                request.platform, request.command,
+                                                work.stamp(request.at)])
 
 
 def _use_wal(conn: sqlite3.Connection) -> None:

@@ -235,6 +235,9 @@ class PostgresStore:
                 [request.key, times.seconds(request.at), request.requester,
                  request.platform, request.command, times.exact(request.at)]).rowcount == 1
 
+    def accept_now(self, request: OpenRequest) -> bool | None:
+        return None  # a network round trip: never on the caller's event loop
+
     def close_request(self, key: str) -> bool:
         with self.connection() as conn:
             return conn.execute("DELETE FROM open_requests WHERE key = %s",

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sqlite3
 import threading
 from datetime import UTC, datetime, timedelta
 
@@ -179,6 +180,27 @@ def test_accept_is_once_even_across_threads(store):
         t.join()
     assert sorted(results) == [False] * 7 + [True]
     assert len(store.open_requests(before=NOW + timedelta(seconds=1))) == 1
+
+
+def test_accept_now_accepts_at_once_or_does_nothing(store, backend, tmp_path):
+    request = OpenRequest("r1", "slack:T1:U1", "slack", "schedule", NOW)
+    if backend == "postgresql":  # never on an event loop: always the waiting accept
+        assert store.accept_now(request) is None
+        assert store.open_requests(before=NOW + timedelta(seconds=1)) == []
+        return
+    assert store.accept_now(request) is True
+    assert store.accept_now(request) is False  # claimed: by accept_now or accept alike
+    assert store.accept(request) is False
+    other = sqlite3.connect(store.path, isolation_level=None)
+    other.execute("begin immediate")  # another writer holds the lock: no waiting
+    try:
+        assert store.accept_now(OpenRequest("r2", "slack:T1:U1", "slack", "end", NOW)) is None
+    finally:
+        other.execute("rollback")
+        other.close()
+    assert store.accept_now(OpenRequest("r2", "slack:T1:U1", "slack", "end", NOW)) is True
+    assert [r.key for r in store.open_requests(before=NOW + timedelta(seconds=1))] == [
+        "r1", "r2"]
 
 
 def test_the_backend_says_what_it_is_and_is_ready(store, backend):
