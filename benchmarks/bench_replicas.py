@@ -19,7 +19,6 @@ import os
 import sys
 import tempfile
 import threading
-import time
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
@@ -32,6 +31,7 @@ from tests.reliability.harness import (  # noqa: E402
     ServerProcess,
     Stack,
     burst,
+    burst_apart,
     percentile,
     slash,
     user_id,
@@ -76,13 +76,10 @@ def run(name: str, replicas: int, db: str, tmp: Path) -> Result:
             stack.emulator.set_latency(ZOOM_LATENCY)
             items = [slash(stack, f"tomorrow {9 + i % 8}:00 for 30m Bench {i:03d}",
                            user=user_id(i % USERS + 1)) for i in range(N)]
-            released = time.monotonic()
-            senders = [threading.Thread(target=burst, args=(
-                servers[k].url, items[k::replicas])) for k in range(replicas)]
-            for t in senders:
-                t.start()
-            for t in senders:
-                t.join(600)
+            # released from a process of its own, spread over the replicas as a load
+            # balancer would (round robin)
+            released = burst_apart([(servers[i % replicas].url, item)
+                                    for i, item in enumerate(items)])
             wait_until(lambda: all(stack.slack.responses(i.response_url) for i in items),
                        timeout=900, interval=0.2)
             arrived = {c.path: c.at for c in stack.slack.calls if c.method == "response"}

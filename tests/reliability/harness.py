@@ -320,6 +320,22 @@ def burst(base_url: str, items: list[Sent], *, timeout: float = 30.0) -> list[Se
     return items
 
 
+def burst_apart(sends: list[tuple[str, Sent]], *, timeout: float = 300.0) -> float:
+    """Send every ``(server URL, item)`` at the same instant from another process
+    (:mod:`tests.reliability.loadgen`), so the clients do not queue for this process'
+    GIL behind the emulator and the fake Slack; fills each item's status and ack time
+    and returns the release instant (``time.monotonic()``)."""
+    requests_ = [{"url": url, "body": sent.body} for url, sent in sends]
+    done = subprocess.run([sys.executable, "-m", "tests.reliability.loadgen"],
+                          input=json.dumps(requests_), capture_output=True, text=True,
+                          cwd=ROOT, timeout=timeout, check=True)
+    fired = json.loads(done.stdout)
+    for (_, sent), result in zip(sends, fired["results"], strict=True):
+        sent.status, sent.ack_seconds = result["status"], result["ack_seconds"]
+        sent.error = result["error"]
+    return float(fired["released"])
+
+
 def reply_of(stack: Stack, sent: Sent, *, timeout: float = 30.0,
              retried: bool = False) -> dict[str, Any]:
     """The one message that reached the request's response_url (waits for it).
