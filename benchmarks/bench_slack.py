@@ -39,6 +39,7 @@ from tests.fakes.slack import (  # noqa: E402
     signed_headers,
     slash_body,
 )
+from tests.reliability import loadgen  # noqa: E402
 
 N = int(os.environ.get("N", "50"))
 REPS = int(os.environ.get("REPS", "3"))
@@ -111,15 +112,7 @@ def wait_healthy(port: int, proc: subprocess.Popen, timeout: float = 30) -> None
 
 
 def post(port: int, body: str, headers: dict[str, str]) -> tuple[int, float]:
-    start = time.perf_counter()
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
-    try:
-        conn.request("POST", "/slack/events", body=body.encode(), headers=headers)
-        response = conn.getresponse()
-        response.read()
-        return response.status, time.perf_counter() - start
-    finally:
-        conn.close()
+    return loadgen.post(f"http://127.0.0.1:{port}", body, headers)
 
 
 def fire(port: int, n: int, label: str, slack_url: str) -> dict:

@@ -17,15 +17,6 @@ from bot.frontdoor import FrontDoor, Inbound
 HELD = 5.0  # seconds the work below would hold every pool thread
 
 
-@pytest.fixture
-def small_pool():
-    pool.shutdown()
-    pool.configure(4)
-    yield
-    pool.shutdown()
-    pool.configure(pool.DEFAULT_SIZE)
-
-
 @pytest.mark.parametrize("writer", [None, "another writer for 0.2 s"])
 def test_accept_does_not_wait_for_the_work_of_requests_acknowledged_before(
         tmp_path, small_pool, writer):

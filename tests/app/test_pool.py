@@ -11,15 +11,6 @@ import pytest
 from bot import pool
 
 
-@pytest.fixture
-def small_pool():
-    pool.shutdown()
-    pool.configure(4)
-    yield
-    pool.shutdown()
-    pool.configure(pool.DEFAULT_SIZE)
-
-
 def test_bounded_and_off_the_loop(small_pool):
     active = 0
     peak = 0
