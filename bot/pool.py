@@ -16,7 +16,8 @@ few milliseconds in the database) has threads of its own, :func:`run_before_ack`
 the shared pool it waited behind the Zoom work of the requests acknowledged before it,
 and under a burst of 300 commands the acknowledgement took seconds instead of
 milliseconds (``benchmarks/bench_replicas.py``).
-Context variables (e.g. a request id for logs) are carried into the worker thread.
+
+Context variables (e.g. a request id for logs) are carried into the worker threads.
 """
 
 from __future__ import annotations

@@ -228,7 +228,10 @@ class SqliteStore:
     def accept_now(self, request: OpenRequest) -> bool | None:
         """On a connection of its own that never waits: a write lock held elsewhere
         fails at once (None) instead of sleeping in SQLite's busy handler, and it never
-        runs a checkpoint (that connection fsyncs the file; the others do it)."""
+        runs a checkpoint (a checkpoint fsyncs the file: the other connections run
+        them, off the event loop)."""
+        if self.path in ("", ":memory:"):
+            return None  # a new connection would be another database
         if not self._now_lock.acquire(blocking=False):
             return None  # another event loop is using it
         try:
