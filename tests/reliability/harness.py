@@ -41,9 +41,8 @@ from bot.services import Services
 from bot.zoom_emulator import ZoomEmulator
 from tests import paths
 from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.live import live_env
 from tests.fakes.slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
     TEAM_ID,
     FakeSlack,
     signed_headers,
@@ -86,15 +85,8 @@ class Stack:
             yield stack
 
     def env(self, **extra: str) -> dict[str, str]:
-        emulator = self.emulator
-        env = {
-            "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-            "SLACK_API_URL": self.slack.api_url,
-            "ZOOM_ACCOUNT_ID": emulator.account_id, "ZOOM_CLIENT_ID": emulator.client_id,
-            "ZOOM_CLIENT_SECRET": emulator.client_secret, "ZOOM_API_URL": emulator.api_url,
-            "ZOOM_OAUTH_URL": emulator.oauth_url, "SECUREMEET_DB": str(self.db_path),
-            "SECUREMEET_ADMINS": f"UADMIN,{ADMIN_EMAIL}",
-        }
+        env = live_env(self.slack, self.emulator, self.db_path,
+                       SECUREMEET_ADMINS=f"UADMIN,{ADMIN_EMAIL}")
         env.update(self.env_extra)
         env.update(extra)
         return env

@@ -24,9 +24,8 @@ from bot.config import Config
 from bot.server import create_app
 from bot.zoom_emulator import ZoomEmulator
 from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.live import live_env
 from tests.fakes.slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
     TEAM_ID,
     FakeSlack,
     action_body,
@@ -84,13 +83,7 @@ def emulator() -> Iterator[ZoomEmulator]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, slack, emulator, logs) -> Iterator[ServerThread]:
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
-        "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
-        "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
-        "SECUREMEET_DB": str(tmp_path_factory.mktemp("slack") / "securemeet.db"),
-    }
+    env = live_env(slack, emulator, tmp_path_factory.mktemp("slack") / "securemeet.db")
     services = bootstrap(Config.from_env(env))
     try:
         with ServerThread(create_app(services)) as running:
@@ -553,11 +546,7 @@ def test_securemeet_serve_finishes_replies_in_flight_on_sigterm(tmp_path, slack,
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    env = {**os.environ, "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-           "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
-           "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
-           "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
-           "SECUREMEET_DB": str(tmp_path / "serve.db"), "PORT": str(port)}
+    env = {**os.environ, **live_env(slack, emulator, tmp_path / "serve.db", PORT=str(port))}
     log_path = tmp_path / "serve.log"
     with open(log_path, "w") as log:
         proc = subprocess.Popen(

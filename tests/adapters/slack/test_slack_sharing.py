@@ -22,9 +22,8 @@ from bot.config import Config
 from bot.server import create_app
 from bot.zoom_emulator import ZoomEmulator
 from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.live import live_env
 from tests.fakes.slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
     TEAM_ID,
     FakeSlack,
     action_body,
@@ -66,13 +65,7 @@ def emulator() -> Iterator[ZoomEmulator]:
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, slack, emulator) -> Iterator[ServerThread]:
-    env = {
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
-        "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
-        "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
-        "SECUREMEET_DB": str(tmp_path_factory.mktemp("share") / "securemeet.db"),
-    }
+    env = live_env(slack, emulator, tmp_path_factory.mktemp("share") / "securemeet.db")
     services = bootstrap(Config.from_env(env))
     try:
         with ServerThread(create_app(services)) as running:

@@ -37,9 +37,8 @@ from bot.zoom_webhooks import events as webhook_events
 from bot.zoom_webhooks import route as webhooks
 from commands.live import LiveSettings
 from tests.fakes.asgi_thread import ServerThread
+from tests.fakes.live import live_env
 from tests.fakes.slack import (
-    BOT_TOKEN,
-    SIGNING_SECRET,
     FakeSlack,
     action_body,
     signed_headers,
@@ -72,14 +71,8 @@ def emulator() -> Iterator[ZoomEmulator]:
 
 
 def env_for(slack: FakeSlack, emulator: ZoomEmulator, db: str, **extra: str) -> dict[str, str]:
-    return {
-        "SLACK_BOT_TOKEN": BOT_TOKEN, "SLACK_SIGNING_SECRET": SIGNING_SECRET,
-        "SLACK_API_URL": slack.api_url, "ZOOM_ACCOUNT_ID": emulator.account_id,
-        "ZOOM_CLIENT_ID": emulator.client_id, "ZOOM_CLIENT_SECRET": emulator.client_secret,
-        "ZOOM_API_URL": emulator.api_url, "ZOOM_OAUTH_URL": emulator.oauth_url,
-        "SECUREMEET_DB": db, "ZOOM_WEBHOOK_SECRET_TOKEN": SECRET,
-        "SECUREMEET_TIMER_POLL_SECONDS": "0.1", **extra,
-    }
+    return live_env(slack, emulator, db, ZOOM_WEBHOOK_SECRET_TOKEN=SECRET,
+                    SECUREMEET_TIMER_POLL_SECONDS="0.1", **extra)
 
 
 def start_server(services: Any, settings: LiveSettings = QUICK) -> ServerThread:
