@@ -56,7 +56,7 @@ from commands.notices import for_host as tell_host
 from commands.notices import role
 from commands.records import Event
 from commands.reply import Action, Fact, Reply
-from commands.schedule import HOST_DUTIES
+from commands.schedule import HOST_DUTIES, record_parse_failure
 from commands.when import DEFAULT_DURATION, When, WhenError, parse_when
 
 USAGE = "move <meeting ID> to <when>"
@@ -136,9 +136,7 @@ def _when(ctx: Context, who: Requester, meeting_id: int, said: str, *, prefix: s
     try:
         when = parse_when(said, ctx.now(), who.tz, day_first=ctx.day_first)
     except WhenError as exc:
-        ctx.store.add_event(Event("parse_failure", ctx.now(), who.user, who.platform,
-                                  outcome="error", data={"phrase": said[:120],
-                                                         "command": "move"}))
+        record_parse_failure(ctx, who, said, command="move")
         choices = tuple(prefix + choice for choice in exc.choices)
         raise WhenError(exc.message, examples=choices or examples,  # not NoTimeFound: no help
                         choices=choices) from None

@@ -33,7 +33,7 @@ from commands.meeting_view import (
     policy_note,
 )
 from commands.records import Event, Invitation, MeetingRecord, PendingCreate
-from commands.reply import Action, CheckItem, Fact, Notice, Reply, Status
+from commands.reply import Action, CheckItem, Fact, Notice, Reply, Status, strip_secret_query
 from commands.when import When, WhenError, parse_when
 
 log = logging.getLogger("securemeet.schedule")
@@ -84,9 +84,20 @@ def _parse(ctx: Context, who: Requester, text: str) -> When:
     try:
         return parse_when(text, ctx.now(), who.tz, day_first=ctx.day_first)
     except WhenError:
-        ctx.store.add_event(Event("parse_failure", ctx.now(), who.user, who.platform,
-                                  outcome="error", data={"phrase": text[:120]}))
+        record_parse_failure(ctx, who, text)
         raise
+
+
+def record_parse_failure(ctx: Context, who: Requester, phrase: str, *,
+                         command: str | None = None) -> None:
+    """Count a phrase no time could be read from (stats ranks them). A pasted join link
+    loses its query first: the phrase is kept in the database and shown to admins, and a
+    passcode must be in neither."""
+    data = {"phrase": strip_secret_query(phrase)[:120]}
+    if command is not None:
+        data["command"] = command
+    ctx.store.add_event(Event("parse_failure", ctx.now(), who.user, who.platform,
+                              outcome="error", data=data))
 
 
 def create_body(when: When, topic: str, code: str, level: str,

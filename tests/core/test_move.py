@@ -286,3 +286,15 @@ def test_move_is_listed_in_help(app):
     shown = {f.label for f in reply.facts}
     assert {"/securemeet move <meeting ID> to <when>", "/securemeet cancel <meeting ID> [confirm]",
             "/securemeet list [host email]"} <= shown
+
+
+def test_a_time_never_read_is_counted_without_the_passcode_of_a_pasted_link(app, zoom):
+    """Failed phrases are kept for stats' ranking and shown to admins: a join link pasted
+    where the time should be is kept without its query, for a move and a schedule."""
+    meeting_id = scheduled(app, host)
+    link = f"https://zoom.us/j/{meeting_id}?pwd=Sw0rdfish42x"
+    assert say(app, host, f"move {meeting_id} to {link}").error
+    assert say(app, host, f"{link} whenever suits").error
+    phrases = [e.data["phrase"] for e in app.store.events(kinds=["parse_failure"])]
+    assert len(phrases) == 2 and all(f"zoom.us/j/{meeting_id}" in p for p in phrases)
+    assert not any("pwd" in p or "Sw0rdfish42x" in p for p in phrases), phrases
