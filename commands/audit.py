@@ -61,11 +61,6 @@ EXAMPLES = ("audit 123 4567 8901", "audit https://zoom.us/j/12345678901", "audit
 MINE_LIMIT = 30  # meetings judged by `audit mine` (each is one GET)
 WORST_BUTTONS = 3  # `audit mine` offers buttons for this many of the worst meetings
 
-# Where a person finds each setting in the Zoom web portal, for "what to do" when
-# SecureMeet cannot (or may not) change it, and for unknown results.
-
-_ORDER = {Status.FAIL: 0, Status.UNKNOWN: 1, Status.MANUAL: 2, Status.DONE: 3, Status.TODO: 4}
-
 
 @dataclass(frozen=True)
 class Audit:

@@ -22,7 +22,6 @@ host gets a :class:`~commands.reply.Notice` when someone else cancelled it.
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -279,14 +278,8 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
          "topic": topic(meeting)[:200], "host_told": bool(notices)}))
     if scope != "occurrence":
         update_record(ctx, meeting_id, start=None)
-    reply = _cancelled_reply(ctx, who, meeting, scope, start, minutes, ended, notices)
-    if invited:
-        reply = replace(reply, notices=reply.notices + invited, text=reply.text.replace(
-            "Tell your invitees it is off.", f"The {inviting.people(len(invited))} "
-            "SecureMeet invited were told, privately.").replace(
-            "Tell that day's invitees it is off.", f"The {inviting.people(len(invited))} "
-            "SecureMeet invited were told, privately."))
-    return reply
+    return _cancelled_reply(ctx, who, meeting, scope, start, minutes, ended, notices,
+                            invited)
 
 
 def _tell_invitees(ctx: Context, who: Requester, meeting: Mapping[str, Any], scope: str,
@@ -345,17 +338,22 @@ def _notice(ctx: Context, who: Requester, meeting: Mapping[str, Any], scope: str
 
 def _cancelled_reply(ctx: Context, who: Requester, meeting: Mapping[str, Any], scope: str,
                      start: datetime | None, minutes: int, ended: bool,
-                     notices: tuple[Notice, ...]) -> Reply:
+                     notices: tuple[Notice, ...], invited: tuple[Notice, ...]) -> Reply:
     meeting_id = int(meeting["id"])
     when = span(start, minutes, who.tz)
+    if invited:
+        told = f"The {inviting.people(len(invited))} SecureMeet invited were told, privately."
+    else:
+        told = ("Tell that day's invitees it is off." if scope == "occurrence"
+                else "Tell your invitees it is off.")
     if scope == "occurrence":
         title = f"🗑 Cancelled one occurrence: {topic(meeting)}"
         text = (f"The occurrence on {when} was deleted in Zoom. The rest of the series stays, "
-                "with the same link and passcode. Tell that day's invitees it is off.")
+                f"with the same link and passcode. {told}")
     else:
         title = f"🗑 Cancelled: {topic(meeting)}"
         text = (f"Meeting {format_meeting_id(meeting_id)} was deleted in Zoom: its join link "
-                "and passcode no longer work. Tell your invitees it is off.")
+                f"and passcode no longer work. {told}")
     if ended:
         text += " It was in progress, so it was ended for everyone first."
     if notices:
@@ -365,5 +363,5 @@ def _cancelled_reply(ctx: Context, who: Requester, meeting: Mapping[str, Any], s
     actions: tuple[Action, ...] = ()
     if scope == "occurrence":
         actions = (Action("Audit the series", f"audit {meeting_id}"),)
-    return Reply(title=title, text=text, facts=facts, actions=actions, notices=notices,
-                 private=True, sandbox=ctx.sandbox)
+    return Reply(title=title, text=text, facts=facts, actions=actions,
+                 notices=notices + invited, private=True, sandbox=ctx.sandbox)
