@@ -12,7 +12,7 @@ import asyncio
 import logging
 import os
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 import click
@@ -91,30 +91,46 @@ def settle_interrupted(built: Services) -> None:
         log.warning("settling interrupted creates failed", exc_info=True)
 
 
-def console_handler(built: Services, email: str, tz: str | None):  # type: ignore[no-untyped-def]
+@contextmanager
+def console_handler(built: Services, email: str, tz: str | None
+                    ) -> Iterator[Callable[[str], Reply]]:
+    """The terminal's ``handle(text) -> Reply``, as ``email``.
+
+    A reply's notices (the host hears of what an admin did) go out through the chat
+    messengers on one event loop kept for the whole session, and the messengers are
+    closed once at the end: their HTTP clients belong to that loop, and a Teams client
+    closed after one reply could not send the next."""
     # In the sandbox the person at the terminal owns the whole fake account: an admin.
     who = built.requester(user=f"console:{email}", platform="console", email=email, tz=tz,
                           platform_admin=built.config.sandbox)
 
     settle_interrupted(built)
 
-    def handle(text: str) -> Reply:
-        reply = router.dispatch(built.ctx, who, text)
-        if reply.notices:  # the host hears of it, on whichever platform they use
-            asyncio.run(send_notices(built, reply))
-        return reply
+    with asyncio.Runner() as loop:
+        def handle(text: str) -> Reply:
+            reply = router.dispatch(built.ctx, who, text)
+            if reply.notices:  # the host hears of it, on whichever platform they use
+                loop.run(send_notices(built, reply))
+            return reply
 
-    return handle
+        try:
+            yield handle
+        finally:
+            loop.run(close_messengers(built))
 
 
 async def send_notices(built: Services, reply: Reply) -> None:
     from bot.frontdoor import FrontDoor
 
-    try:
-        await FrontDoor(built).send_notices(reply.notices, prefer="console")
-    finally:
-        for messenger in built.messengers.values():
+    await FrontDoor(built).send_notices(reply.notices, prefer="console")
+
+
+async def close_messengers(built: Services) -> None:
+    for messenger in built.messengers.values():
+        try:
             await messenger.close()
+        except Exception:  # best effort, at the end of a terminal session
+            log.debug("closing a messenger failed", exc_info=True)
 
 
 _as = click.option("--as", "email", default="you@example.com", show_default=True,
@@ -129,8 +145,8 @@ _tz = click.option("--tz", default=None, help="Your IANA time zone (default: "
 @click.argument("first", required=False)
 def chat(email: str, tz: str | None, first: str | None) -> None:
     """Chat with SecureMeet in the terminal (type `/securemeet …` or just a time)."""
-    with services() as built:
-        sys.exit(console.chat(console_handler(built, email, tz), first=first))
+    with services() as built, console_handler(built, email, tz) as handle:
+        sys.exit(console.chat(handle, first=first))
 
 
 @main.command(name="try")
@@ -139,8 +155,8 @@ def chat(email: str, tz: str | None, first: str | None) -> None:
 @click.argument("text", default=DEMO)
 def try_(email: str, tz: str | None, text: str) -> None:
     """Run one command, e.g. securemeet try "tomorrow 3pm for 45m Budget review"."""
-    with services() as built:
-        reply = console_handler(built, email, tz)(text)
+    with services() as built, console_handler(built, email, tz) as handle:
+        reply = handle(text)
         click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
         if reply.error:
             sys.exit(1)
@@ -156,8 +172,8 @@ def audit(email: str, tz: str | None, target: tuple[str, ...]) -> None:
     Runs as the `--as` user (the sandbox makes them an admin). Quote a join link: it
     may contain `?` and `&`. Exit status 1 when the audit could not be done.
     """
-    with services() as built:
-        reply = console_handler(built, email, tz)("audit " + " ".join(target))
+    with services() as built, console_handler(built, email, tz) as handle:
+        reply = handle("audit " + " ".join(target))
         click.echo(console.render(reply, colour=console.use_colour(sys.stdout)), nl=False)
         if reply.error:
             sys.exit(1)
