@@ -8,7 +8,8 @@ duties and the notices. Tests pass fakes in (``zoom=``, ``store=``, ``messengers
 
 Without Zoom credentials the built-in emulator is started on loopback and the *real*
 client talks to it, so the sandbox runs the production code path. ``offline=True`` is
-for commands that never call Zoom (``stats``): no emulator is started.
+for commands that never call Zoom or a chat platform (``stats``): no emulator is
+started and no messenger is built.
 """
 
 from __future__ import annotations
@@ -55,7 +56,7 @@ def bootstrap(config: Config | None = None, *, zoom: ZoomGateway | None = None,
                   policy_level=config.policy_level, sandbox=config.sandbox,
                   secret_key=config.key_bytes(), day_first=config.day_first)
     if messengers is None:
-        messengers = platforms.messengers(config, store)
+        messengers = {} if offline else platforms.messengers(config, store)
     return Services(config, store, zoom, ctx, Profiles(store), dict(messengers), emulator,
                     closers)
 

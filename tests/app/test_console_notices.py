@@ -1,5 +1,6 @@
 """The terminal sends a reply's notices through the chat messengers, on one event loop
-for the whole session, and closes the messengers once, at the end."""
+for the whole session, and closes the messengers once, at the end; a command that stays
+offline builds none."""
 
 from __future__ import annotations
 
@@ -56,3 +57,16 @@ def test_every_notice_of_a_session_is_sent_and_the_messengers_closed_once(tmp_pa
         assert messenger.closed == 1
     finally:
         built.close()
+
+
+def test_an_offline_command_builds_no_messenger(tmp_path):
+    """``securemeet stats`` reads the database only: no chat client is made for it."""
+    env = {"SLACK_BOT_TOKEN": "xoxb-test", "SLACK_SIGNING_SECRET": "s" * 32,
+           "SECUREMEET_DB": str(tmp_path / "securemeet.db")}
+    online = bootstrap(Config.from_env(env))
+    offline = bootstrap(Config.from_env(env), offline=True)
+    try:
+        assert set(online.messengers) == {"slack"} and offline.messengers == {}
+    finally:
+        online.close()
+        offline.close()
