@@ -124,12 +124,17 @@ def invitee_from(token: Token, user: dict[str, Any], *, home_team: str,
         return Invitee(token, name, reason="a bot")
     if user.get("deleted"):
         return Invitee(token, name, reason="deactivated")
-    if user.get("is_stranger") or (home_team and user.get("team_id") != home_team):
+    if is_outsider(user, home_team):
         return Invitee(token, name, email=person.email,
                        reason="outside this workspace (Slack Connect)")
     return Invitee(token, name, user=user_key(str(user.get("team_id") or home_team),
                                               str(user.get("id") or "")),
                    email=person.email, tz=person.tz)
+
+
+def is_outsider(user: dict[str, Any], home_team: str) -> bool:
+    """A Slack Connect user of another organisation (``is_stranger``, another team)."""
+    return bool(user.get("is_stranger") or (home_team and user.get("team_id") != home_team))
 
 
 def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetime,
@@ -144,8 +149,7 @@ def person_from(key: str, user: dict[str, Any], *, default_tz: str, now: datetim
     except (ZoneInfoNotFoundError, ValueError):
         tz = default_tz
     guest = user.get("is_restricted") or user.get("is_ultra_restricted")
-    outsider = user.get("is_stranger") or (home_team and user.get("team_id") != home_team)
-    member = not (guest or outsider)
+    member = not (guest or is_outsider(user, home_team))
     is_admin = member and bool(user.get("is_admin") or user.get("is_owner")
                                or user.get("is_primary_owner"))
     name = str(profile.get("real_name") or user.get("real_name") or user.get("name") or "")

@@ -30,7 +30,7 @@ import warnings
 from collections.abc import Iterator
 from typing import Any
 
-from bot.config import Config
+from bot.config import SDK_CREDENTIALS, Config
 from bot.teams.retry import Retrying
 
 # The SDK logs every activity it receives, whole, at DEBUG: a Zoom link pasted for a
@@ -41,7 +41,7 @@ PATH = "/api/messages"
 TIMEOUT = 15.0  # seconds, for every Bot Connector call
 
 # What the SDK would read from the environment if we let it.
-SDK_ENV = ("CLIENT_ID", "CLIENT_SECRET", "TENANT_ID", "MANAGED_IDENTITY_CLIENT_ID",
+SDK_ENV = (*SDK_CREDENTIALS,  # what Config refuses beside live credentials, and more
            "DANGEROUSLY_ALLOW_UNAUTHENTICATED_REQUESTS", "CLOUD", "SERVICE_URL", "PORT")
 
 os.environ.setdefault("PYTHON_DOTENV_DISABLED", "1")  # the SDK loads .env when imported
