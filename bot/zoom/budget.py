@@ -96,11 +96,6 @@ class RateBudget:
         self._max_wait = max_wait
         self._queues: dict[str, _Turns] = {name: _Turns() for name in self._paces}
         self._store_down = False
-        self.plan = plan
-        self.share = share
-
-    def pace_of(self, category: str) -> Pace:
-        return self._paces[category]
 
     def acquire(self, category: str) -> float:
         paced = self._paces[category]
