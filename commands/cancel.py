@@ -47,7 +47,7 @@ from commands.changes import (
 )
 from commands.context import Context, Requester
 from commands.errors import UserError, ZoomBadRequest, ZoomInProgress, ZoomNotFound
-from commands.meeting_ref import format_meeting_id
+from commands.meeting_ref import format_meeting_id, without_confirm
 from commands.meeting_view import CANCEL_CONFIRM
 from commands.notices import for_host as tell_host
 from commands.notices import role
@@ -60,17 +60,13 @@ SUMMARY = ("Cancel a meeting: delete it in Zoom so its link stops working (its h
 EXAMPLES = ("cancel 123 4567 8901", "cancel 123 4567 8901 confirm",
             "cancel 123 4567 8901 next confirm")
 
-_YES = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
 CURRENT_WITHIN = timedelta(hours=1)
 SERIES_CONFIRM = ("Delete every occurrence of this meeting in Zoom? Its join link stops "
                   "working for everyone.")
 
 
 def run(ctx: Context, who: Requester, text: str) -> Reply:
-    words = (text or "").split()
-    confirmed = bool(words) and words[-1].lower() in _YES
-    if confirmed:
-        words = words[:-1]
+    words, confirmed = without_confirm((text or "").split())
     if not words:
         raise UserError("Which meeting? Give its ID or join link.", examples=EXAMPLES)
     target = parse_target(" ".join(words), command="cancel", examples=EXAMPLES)
@@ -220,7 +216,7 @@ def ask_confirm(ctx: Context, who: Requester, meeting: Mapping[str, Any], target
 
 def _facts(ctx: Context, who: Requester, meeting: Mapping[str, Any]) -> tuple[Fact, ...]:
     facts = [Fact("Meeting ID", format_meeting_id(int(meeting["id"])))]
-    when = next_start(meeting, ctx.now()) if meeting.get("type") == 8 else start_of(meeting)
+    when = next_start(meeting, ctx.now())
     if when is not None:
         label = "Next" if meeting.get("type") == 8 else "When"
         facts.append(Fact(label, span(when, minutes_of(meeting), who.tz)))
@@ -265,8 +261,7 @@ def cancel(ctx: Context, who: Requester, meeting: Mapping[str, Any],
     if not ctx.store.claim(claim, at=ctx.now()):
         return _gone_reply(ctx, meeting_id, topic(meeting),
                            "It was already cancelled (a second press, or someone else's).")
-    start = start_of(occurrence) if occurrence is not None else (
-        next_start(meeting, ctx.now()) if meeting.get("type") == 8 else start_of(meeting))
+    start = start_of(occurrence) if occurrence is not None else next_start(meeting, ctx.now())
     minutes = minutes_of(meeting, occurrence)
     notices = _notice(ctx, who, meeting, scope, start, minutes, ended)
     invited = _tell_invitees(ctx, who, meeting, scope, start, minutes)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from commands import notices
 from commands.access import may_manage, refusal
+from commands.changes import recurring
 from commands.context import Context, Requester
 from commands.errors import ZoomNotFound
 from commands.meeting_ref import format_meeting_id, parse_meeting_id
@@ -40,7 +41,7 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
             text=(f"Meeting {format_meeting_id(meeting_id)} has not started, so there is "
                   "nobody to end it for; nothing was changed and it stays scheduled. To "
                   f"call it off, cancel it: `cancel {meeting_id}`."),
-            actions=(cancel_action(meeting_id, recurring=meeting.get("type") in (3, 8)),),
+            actions=(cancel_action(meeting_id, recurring=recurring(meeting)),),
             sandbox=ctx.sandbox)
     ctx.zoom.end_meeting(meeting_id)
     ctx.store.add_event(Event("end", ctx.now(), who.user, who.platform, meeting_id, "ended",

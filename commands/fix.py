@@ -28,7 +28,7 @@ from commands.audit import (
 )
 from commands.context import Context, Requester
 from commands.errors import NotAllowed, UserError
-from commands.meeting_ref import format_meeting_id, parse_meeting_id
+from commands.meeting_ref import format_meeting_id, parse_meeting_id, without_confirm
 from commands.meeting_view import HOST_FIX_CONFIRM, policy_note
 from commands.records import Event
 from commands.reply import Action, Fact, Notice, Reply, Status
@@ -46,7 +46,6 @@ def run(ctx: Context, who: Requester, text: str) -> Reply:
     return fix(ctx, who, meeting_id, rule_id, confirmed=confirmed)
 
 
-_PASS_WORDS = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
 
 
 def fix(ctx: Context, who: Requester, meeting_id: int, rule_id: str, *,
@@ -237,9 +236,7 @@ def parse_fix(text: str) -> tuple[int, str, bool]:
     → (meeting ID, rule id, confirmed)."""
     words = [part for word in (text or "").split()
              for part in (word.split(":") if "/" not in word else [word]) if part]
-    confirmed = bool(words) and words[-1].lower() in _PASS_WORDS
-    if confirmed:
-        words = words[:-1]
+    words, confirmed = without_confirm(words)
     if len(words) < 2:
         raise UserError("Say which meeting and which rule to fix.",
                         examples=("fix 123 4567 8901 waiting-room",

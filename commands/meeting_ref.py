@@ -15,6 +15,15 @@ from commands.errors import UserError
 _LINK = re.compile(r"(?:https?://)?[\w.-]*zoom(?:gov)?\.(?:us|com)/(?:j|s|w|wc(?:/join)?)/(\d{9,12})",
                    re.IGNORECASE)
 _DIGITS = re.compile(r"^\d[\d\s-]{7,18}\d$")
+CONFIRM_WORDS = ("confirm", "confirmed", "yes", "--confirm", "--yes", "-y")
+
+
+def without_confirm(words: list[str]) -> tuple[list[str], bool]:
+    """The words before a trailing confirmation (``confirm``, ``yes``, ``-y``…), and
+    whether there was one: ``fix`` and ``cancel`` act only when it is there."""
+    if words and words[-1].lower() in CONFIRM_WORDS:
+        return words[:-1], True
+    return words, False
 
 
 def parse_meeting_id(text: str, *, command: str = "audit", hosts: Iterable[str] = ()) -> int:
