@@ -27,7 +27,7 @@ URL as a plain fact. The only secret is a freshly rotated passcode, marked
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from functools import partial
@@ -97,6 +97,13 @@ class Audit:
     def badness(self) -> tuple[int, int]:
         """Sort key, worst first: more failures, then more unknowns."""
         return (-self.count(Status.FAIL), -self.count(Status.UNKNOWN))
+
+    @property
+    def mark(self) -> Status:
+        """✗ when a rule fails, else ? when one could not be checked, else ✓."""
+        if self.count(Status.FAIL):
+            return Status.FAIL
+        return Status.UNKNOWN if self.count(Status.UNKNOWN) else Status.DONE
 
 
 # -- the command ---------------------------------------------------------------------
@@ -344,22 +351,26 @@ def audit_actions(result: Audit, who: Requester) -> tuple[Action, ...]:
 # -- audit mine ----------------------------------------------------------------------
 
 def mine(ctx: Context, who: Requester) -> Reply:
-    listed = ctx.zoom.list_meetings(who.email, "upcoming")
-    ids = list(dict.fromkeys(int(m["id"]) for m in listed if m.get("id") is not None))
-    more = max(0, len(ids) - MINE_LIMIT)
-    reads = host_reads(ctx, who.email)
-    results = gather(*reads, *(partial(_get_if_there, ctx, i) for i in ids[:MINE_LIMIT]))
-    state = host_state(who.email, *results[:len(reads)])
-    meetings = results[len(reads):]
-    audits = []
-    for meeting in meetings:
-        if meeting is None or not may_manage(who, meeting):
-            continue
-        result = inspect(ctx, meeting, state=state)
+    audits, more = judge_upcoming(ctx, who.email, limit=MINE_LIMIT,
+                                  keep=lambda meeting: may_manage(who, meeting))
+    for result in audits:
         record(ctx, who, result, trigger="mine")
-        audits.append(result)
     audits.sort(key=lambda a: (a.badness, _when_key(a)))
     return mine_reply(ctx, who, audits, more)
+
+
+def judge_upcoming(ctx: Context, host: str, *, limit: int,
+                   keep: Callable[[Mapping[str, Any]], bool]) -> tuple[list[Audit], int]:
+    """``host``'s upcoming meetings as Zoom lists them, each read and judged (the reads
+    and the host's settings at once): the audits of the first ``limit`` that ``keep``
+    accepts, in Zoom's order, and how many were left beyond ``limit``."""
+    listed = ctx.zoom.list_meetings(host, "upcoming")
+    ids = list(dict.fromkeys(int(m["id"]) for m in listed if m.get("id") is not None))
+    reads = host_reads(ctx, host)
+    results = gather(*reads, *(partial(_get_if_there, ctx, i) for i in ids[:limit]))
+    state = host_state(host, *results[:len(reads)])
+    return ([inspect(ctx, meeting, state=state) for meeting in results[len(reads):]
+             if meeting is not None and keep(meeting)], max(0, len(ids) - limit))
 
 
 def _get_if_there(ctx: Context, meeting_id: int) -> Mapping[str, Any] | None:
@@ -402,11 +413,11 @@ def _line(ctx: Context, who: Requester, a: Audit) -> CheckItem:
     start = start_of(a.meeting)
     when = timefmt.moment(start, who.tz) if start else "no fixed time"
     title = f"{_short(a)} · {when} · {format_meeting_id(a.meeting_id)}"
-    if a.count(Status.FAIL):
+    if a.mark is Status.FAIL:
         titles = [policy.RULES_BY_ID[r].title for r in a.failed]
         return CheckItem(f"meeting-{a.meeting_id}", title, Status.FAIL,
                          f"{len(titles)} failed: " + ", ".join(titles))
-    if a.count(Status.UNKNOWN):
+    if a.mark is Status.UNKNOWN:
         return CheckItem(f"meeting-{a.meeting_id}", title, Status.UNKNOWN,
                          f"{a.count(Status.UNKNOWN)} could not be checked")
     return CheckItem(f"meeting-{a.meeting_id}", title, Status.DONE, "every check passes")

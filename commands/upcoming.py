@@ -13,23 +13,17 @@ another host's is refused (and the refusal recorded).
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
 from dataclasses import replace
-from functools import partial
-from typing import Any
 
 from commands import policy
 from commands.access import may_manage
-from commands.audit import Audit, inspect
+from commands.audit import Audit, judge_upcoming
 from commands.changes import day_label, minutes_of, next_start, recurring, span, topic
 from commands.context import Context, Requester
-from commands.errors import NotAllowed, UserError, ZoomNotFound, ZoomUserNotFound
+from commands.errors import NotAllowed, UserError, ZoomUserNotFound
 from commands.meeting_ref import format_meeting_id
 from commands.meeting_view import (
     cancel_action,
-    gather,
-    host_reads,
-    host_state,
     move_action,
     policy_note,
 )
@@ -50,20 +44,15 @@ _SELF = ("", "mine", "my", "me", "my meetings")
 
 def run(ctx: Context, who: Requester, text: str) -> Reply:
     host = _host(ctx, who, text)
+    mine = host == who.email.lower()
     try:
-        listed = ctx.zoom.list_meetings(host, "upcoming")
+        judged, more = judge_upcoming(ctx, host, limit=LIST_LIMIT,
+                                      keep=lambda meeting: not mine or may_manage(who, meeting))
     except ZoomUserNotFound:
-        if host == who.email.lower():
+        if mine:
             raise
         raise UserError(f"{host} is not a user of this organisation's Zoom account.",
                         examples=EXAMPLES) from None
-    ids = list(dict.fromkeys(int(m["id"]) for m in listed if m.get("id") is not None))
-    more = max(0, len(ids) - LIST_LIMIT)
-    reads = host_reads(ctx, host)
-    results = gather(*reads, *(partial(_get_if_there, ctx, i) for i in ids[:LIST_LIMIT]))
-    state = host_state(host, *results[:len(reads)])
-    judged = [inspect(ctx, meeting, state=state) for meeting in results[len(reads):]
-              if meeting is not None and (host != who.email.lower() or may_manage(who, meeting))]
     now = ctx.now()
     judged.sort(key=lambda a: (next_start(a.meeting, now) or now).timestamp())
     return list_reply(ctx, who, host, judged, more)
@@ -86,13 +75,6 @@ def _host(ctx: Context, who: Requester, text: str) -> str:
         raise NotAllowed("Only SecureMeet admins can list another host's meetings. "
                          "`list` alone shows yours.", examples=("list",))
     return word.lower()
-
-
-def _get_if_there(ctx: Context, meeting_id: int) -> Mapping[str, Any] | None:
-    try:
-        return ctx.zoom.get_meeting(meeting_id)
-    except ZoomNotFound:  # deleted between the list and the read
-        return None
 
 
 def list_reply(ctx: Context, who: Requester, host: str, judged: list[Audit],
@@ -125,16 +107,9 @@ def list_reply(ctx: Context, who: Requester, host: str, judged: list[Audit],
                  notes=tuple(notes), private=True, sandbox=ctx.sandbox)
 
 
-def mark(a: Audit) -> Status:
-    """✓ / ✗ / ? for one meeting under the policy."""
-    if a.count(Status.FAIL):
-        return Status.FAIL
-    return Status.UNKNOWN if a.count(Status.UNKNOWN) else Status.DONE
-
-
 def _line(ctx: Context, who: Requester, a: Audit) -> Fact:
     start = next_start(a.meeting, ctx.now())
-    status = mark(a)
+    status = a.mark
     when = span(start, minutes_of(a.meeting), who.tz)
     parts = [topic(a.meeting), f"ID {format_meeting_id(a.meeting_id)}"]
     if recurring(a.meeting):
