@@ -21,11 +21,10 @@ from __future__ import annotations
 
 import logging
 from dataclasses import dataclass
-from datetime import timedelta
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from commands import audit, timefmt
+from commands import audit
 from commands.access import may_manage
+from commands.changes import meeting_zone, minutes_of, span, topic
 from commands.context import Context, Requester
 from commands.errors import ZoomError
 from commands.links import JoinLink
@@ -93,7 +92,7 @@ def inspect_link(ctx: Context, link: JoinLink, poster: Requester | None, place: 
         title="⚠️ You posted a Zoom link with its passcode",
         text=WARNING + ("" if may_fix else f" Only the host ({host or 'unknown'}) or a "
                         "SecureMeet admin can rotate it: ask them."),
-        facts=(Fact("Meeting", _topic(meeting)),
+        facts=(Fact("Meeting", topic(meeting)),
                Fact("Meeting ID", format_meeting_id(link.meeting_id))),
         actions=(rotate_action(link.meeting_id),) if may_fix else (),
         notes=("Only you can see this message.",), private=True, sandbox=ctx.sandbox)
@@ -103,7 +102,7 @@ def inspect_link(ctx: Context, link: JoinLink, poster: Requester | None, place: 
               poster.email if poster else "someone")
         notices = (Notice(to=host, reply=Reply(
             title="⚠️ Your meeting's link was posted with its passcode",
-            text=(f"{by} posted the join link of {_topic(meeting)} with its passcode in "
+            text=(f"{by} posted the join link of {topic(meeting)} with its passcode in "
                   f"{place.shown}. Anyone there can join without typing the passcode: "
                   "rotate it, then send the new one to your invitees privately."),
             facts=(Fact("Meeting ID", format_meeting_id(link.meeting_id)),
@@ -139,29 +138,13 @@ def preview_reply(ctx: Context, result: audit.Audit, link: JoinLink) -> Reply:
     facts = []
     start = audit.start_of(meeting)
     if start is not None:
-        zone = _zone(str(meeting.get("timezone") or ""))
-        duration = timedelta(minutes=int(meeting.get("duration") or 0))
-        facts.append(Fact("When", timefmt.span(start, duration, zone) if duration
-                          else timefmt.moment(start, zone)))
+        facts.append(Fact("When", span(start, minutes_of(meeting), meeting_zone(meeting))))
     if result.host:
         facts.append(Fact("Host", result.host))
     facts.append(Fact("Security", verdict(result)))
     facts.append(Fact("Meeting ID", format_meeting_id(link.meeting_id)))
-    return Reply(title=f"🔒 {_topic(meeting)}", text=LEAK_LINE if link.has_passcode else "",
+    return Reply(title=f"🔒 {topic(meeting)}", text=LEAK_LINE if link.has_passcode else "",
                  facts=tuple(facts),
                  notes=("Zoom meeting · previewed by SecureMeet (no passcode is ever shown "
                         "here)",),
                  private=False, sandbox=ctx.sandbox)
-
-
-def _topic(meeting: dict[str, object] | object) -> str:
-    topic = meeting.get("topic") if isinstance(meeting, dict) else None
-    return str(topic or "Zoom meeting")
-
-
-def _zone(name: str) -> str:
-    try:
-        ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return "UTC"
-    return name
