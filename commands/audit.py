@@ -33,7 +33,7 @@ from datetime import UTC, datetime, timedelta
 from functools import partial
 from typing import Any
 
-from commands import links, policy, timefmt
+from commands import policy, timefmt
 from commands.access import may_manage, refusal
 from commands.context import Context, Requester
 from commands.errors import UserError, ZoomNotFound
@@ -46,6 +46,7 @@ from commands.meeting_view import (
     gather,
     host_reads,
     host_state,
+    learn_host,
     policy_note,
     read_host,
 )
@@ -139,14 +140,6 @@ def authorised_meeting(ctx: Context, who: Requester, meeting_id: int, *,
                                   "refused", {"command": verb}))
         raise refusal(verb)
     return meeting
-
-
-def learn_host(ctx: Context, join_url: str) -> None:
-    """Remember the host of a join link Zoom gave this account, when it is not one of
-    Zoom's own domains (the emulator's, a vanity host): such links are then recognised."""
-    host = links.learnable(join_url)
-    if host and host not in ctx.store.join_hosts():
-        ctx.store.learn_join_host(host, at=ctx.now())
 
 
 def host_of(meeting: Mapping[str, Any]) -> str:

@@ -16,7 +16,7 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from commands import passcode, policy
+from commands import links, passcode, policy
 from commands.context import Context, Requester
 from commands.errors import ZoomError
 from commands.reply import Action
@@ -146,3 +146,11 @@ def cancel_action(meeting_id: int, *, recurring: bool = False) -> Action:
         return Action("Cancel meeting", f"cancel {meeting_id}", style="danger")
     return Action("Cancel meeting", f"cancel {meeting_id} confirm", style="danger",
                   confirm=CANCEL_CONFIRM)
+
+
+def learn_host(ctx: Context, join_url: str) -> None:
+    """Remember the host of a join link Zoom gave this account, when it is not one of
+    Zoom's own domains (the emulator's, a vanity host): such links are then recognised."""
+    host = links.learnable(join_url)
+    if host and host not in ctx.store.join_hosts():
+        ctx.store.learn_join_host(host, at=ctx.now())

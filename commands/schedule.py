@@ -17,7 +17,7 @@ from datetime import timedelta
 from typing import Any
 
 from commands import invitees as inviting
-from commands import links, passcode, policy, timefmt
+from commands import passcode, policy, timefmt
 from commands.context import Context, Requester
 from commands.errors import UserError, ZoomError, ZoomNotFound, ZoomUnavailable, ZoomUnconfirmed
 from commands.invitees import Invitee
@@ -29,6 +29,7 @@ from commands.meeting_view import (
     gather,
     host_reads,
     host_state,
+    learn_host,
     move_action,
     policy_note,
 )
@@ -277,9 +278,7 @@ def _remember(ctx: Context, meeting: dict[str, Any], invitees: tuple[Invitee, ..
             for i in invitees if i.reachable]
     if sent:
         ctx.store.save_invitations(sent)
-    host = links.learnable(str(meeting.get("join_url") or ""))
-    if host and host not in ctx.store.join_hosts():
-        ctx.store.learn_join_host(host, at=now)
+    learn_host(ctx, str(meeting.get("join_url") or ""))
 
 
 def _undo(ctx: Context, meeting_id: int) -> bool:
