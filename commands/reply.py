@@ -82,6 +82,17 @@ class Action:
         return self.command.split(" ", 1)[0].lower() if self.command else "link"
 
 
+LEGACY_VERBS = ("end", "audit", "fix", "calendar")  # what buttons did before they carried commands
+
+
+def legacy_command(verb: object, value: object) -> str | None:
+    """The command of a button sent before buttons carried their command: the verb,
+    and a value like ``123:waiting-room`` (``fix 123 waiting-room``); None otherwise."""
+    if verb in LEGACY_VERBS and isinstance(value, str):
+        return f"{verb} {value.replace(':', ' ')}".strip()
+    return None
+
+
 @dataclass(frozen=True)
 class Chart:
     """A chart to attach, as data: the front ends draw it (``bot/charts.py``), so the

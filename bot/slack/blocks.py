@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from commands.reply import Action, CheckItem, Fact, Reply
+from commands.reply import Action, CheckItem, Fact, Reply, legacy_command
 
 Block = dict[str, Any]
 
@@ -39,9 +39,7 @@ MAX_FALLBACK = 3000
 MAX_CONFIRM_TITLE = 100
 MAX_CONFIRM_TEXT = 300
 
-LEGACY_VERBS = ("end", "audit", "fix", "calendar")  # what buttons did before they carried commands
 ACTION_PREFIX = "securemeet"  # action_id = "securemeet:<verb>:<index>"; value = the command
-
 
 
 def cut(text: str, limit: int) -> str:
@@ -163,9 +161,7 @@ def command_of(action_id_: str, value: str) -> str | None:
     value = " ".join(value.split())
     if value.split(" ", 1)[0].lower() == verb:
         return value
-    if verb in LEGACY_VERBS:
-        return f"{verb} {value.replace(':', ' ')}"
-    return None
+    return legacy_command(verb, value)
 
 
 def button(action: Action, index: int) -> Block:

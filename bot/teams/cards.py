@@ -38,7 +38,7 @@ import re
 from typing import Any
 from urllib.parse import quote
 
-from commands.reply import Action, CheckItem, Fact, Reply, Status
+from commands.reply import Action, CheckItem, Fact, Reply, Status, legacy_command
 
 Card = dict[str, Any]
 
@@ -284,7 +284,6 @@ def _style(action: Action) -> str | None:
 
 
 MAX_COMMAND = 500  # the router's own limit on a command's text
-LEGACY_VERBS = ("end", "audit", "fix", "calendar")  # what buttons did before they carried commands
 
 
 def command_from(data: Any) -> str | None:
@@ -297,10 +296,10 @@ def command_from(data: Any) -> str | None:
     command = data.get("command")
     if isinstance(command, str) and command.strip() and len(command) <= MAX_COMMAND:
         return " ".join(command.split())
-    name, value = data.get("action"), data.get("value")
-    if name in LEGACY_VERBS and isinstance(value, str) and len(value) <= MAX_COMMAND:
-        return f"{name} {value.replace(':', ' ')}".strip()
-    return None
+    value = data.get("value")
+    if isinstance(value, str) and len(value) > MAX_COMMAND:
+        return None
+    return legacy_command(data.get("action"), value)
 
 
 # size ---------------------------------------------------------------------------------
