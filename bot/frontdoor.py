@@ -200,8 +200,8 @@ class FrontDoor:
         failed: list[str] = []
         for notice in notices:
             user = notice.to
-            platform = user.split(":", 1)[0] if ":" in user and "@" not in user else ""
-            delivered = bool(platform) and await notify.send(
+            platform = chat_platform(user)
+            delivered = platform is not None and await notify.send(
                 self.services.messengers, user=user, platform=platform, reply=notice.reply,
                 private=True)
             if not delivered:
@@ -222,10 +222,10 @@ class FrontDoor:
                 log.info("a notice had no chat user to go to")
                 continue
             await notify.send(self.services.messengers, user=user,
-                              platform=user.split(":", 1)[0], reply=notice.reply)
+                              platform=chat_platform(user) or "", reply=notice.reply)
 
     async def _chat_user(self, to: str, *, prefer: str) -> str | None:
-        if ":" in to and "@" not in to.split(":", 1)[0]:
+        if chat_platform(to) is not None:
             return to  # already a chat user id
         messengers = self.services.messengers
         for name in sorted(messengers, key=lambda n: n != prefer):
@@ -258,3 +258,10 @@ class FrontDoor:
     @property
     def sandbox(self) -> bool:
         return self.services.ctx.sandbox
+
+
+def chat_platform(user: str) -> str | None:
+    """The platform of a chat user id (``slack:T1:U1``, ``teams:<object id>``); None for
+    an email, to be looked up on the platforms first."""
+    platform, colon, _ = user.partition(":")
+    return platform if colon and platform and "@" not in user else None
