@@ -136,14 +136,17 @@ def get_shared(conn: psycopg.Connection[Any], name: str) -> tuple[bytes, datetim
 
 def take_rate(conn: psycopg.Connection[Any], bucket: str, *, rate: float, burst: int,
               now: datetime) -> float:
-    """One transaction: make sure the row exists, lock it, take, write it back. Callers
-    on other replicas queue on the row lock for the few statements this takes."""
+    """One transaction: lock the row (made full on a bucket's first use), take, write it
+    back. Callers on other replicas queue on the row lock for the few statements this
+    takes; the insert is one more round trip, paid only once per bucket."""
+    lock = "SELECT tokens, updated_at FROM rate_buckets WHERE bucket = %s FOR UPDATE"
     with conn.transaction():
-        conn.execute("INSERT INTO rate_buckets (bucket, tokens, updated_at) "
-                     "VALUES (%s, %s, %s) ON CONFLICT (bucket) DO NOTHING",
-                     [bucket, float(burst), times.exact(now)])
-        row = conn.execute("SELECT tokens, updated_at FROM rate_buckets WHERE bucket = %s "
-                           "FOR UPDATE", [bucket]).fetchone()
+        row = conn.execute(lock, [bucket]).fetchone()
+        if row is None:  # first use; a replica inserting at once makes this wait, then skip
+            conn.execute("INSERT INTO rate_buckets (bucket, tokens, updated_at) "
+                         "VALUES (%s, %s, %s) ON CONFLICT (bucket) DO NOTHING",
+                         [bucket, float(burst), times.exact(now)])
+            row = conn.execute(lock, [bucket]).fetchone()
         assert row is not None  # inserted above, and rows here are never deleted
         after = buckets.take(row[0], times.out(row[1]), rate=rate, burst=burst, now=now)
         conn.execute("UPDATE rate_buckets SET tokens = %s, updated_at = %s WHERE bucket = %s",

@@ -165,6 +165,24 @@ def test_a_rate_budget_lets_a_burst_through_then_paces(store):
     assert store.take_rate("zoom:light", rate=30, burst=1, now=NOW) == 0
 
 
+def test_a_new_bucket_taken_from_many_threads_at_once_is_made_once(store):
+    """The first use makes the row; callers arriving together share it: the burst goes
+    through once (a second full row would let 3 more through), the rest are told to wait."""
+    waits: list[float] = []
+    barrier = threading.Barrier(8)
+
+    def take() -> None:
+        barrier.wait()
+        waits.append(store.take_rate("zoom:fresh", rate=20, burst=3, now=NOW))
+
+    threads = [threading.Thread(target=take) for _ in range(8)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert sorted(waits) == pytest.approx([0, 0, 0] + [0.05] * 5)
+
+
 def test_a_clock_behind_the_budget_refills_nothing_and_never_rewinds_it(store):
     assert store.take_rate("b", rate=1, burst=1, now=NOW) == 0
     assert store.take_rate("b", rate=1, burst=1, now=NOW - timedelta(seconds=30)) == \
