@@ -196,9 +196,7 @@ class SqliteStore:
 
     # de-duplication -----------------------------------------------------------------
     def claim(self, key: str, *, at: datetime) -> bool:
-        cur = self.db.execute("insert or ignore into claims (key, at) values (?, ?)",
-                              [key, iso(at)])
-        return cur.rowcount == 1
+        return _claim(self.db.conn, key, at)
 
     # creates in flight (commands/recovery.py) --------------------------------------
     def add_pending(self, pending: PendingCreate) -> None:
@@ -412,10 +410,14 @@ def _create_private(path: str) -> None:
             "Create it, or set SECUREMEET_DB to a path in an existing directory.") from None
 
 
+def _claim(conn: sqlite3.Connection, key: str, at: datetime) -> bool:
+    return conn.execute("insert or ignore into claims (key, at) values (?, ?)",
+                        [key, iso(at)]).rowcount == 1
+
+
 def _accept(conn: sqlite3.Connection, request: OpenRequest) -> bool:
     with work.immediate(conn):
-        if conn.execute("insert or ignore into claims (key, at) values (?, ?)",
-                        [request.key, iso(request.at)]).rowcount != 1:
+        if not _claim(conn, request.key, request.at):
             return False
         _open_request(conn, request)
     return True

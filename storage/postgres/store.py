@@ -45,6 +45,14 @@ _MEETING_COLUMNS = ("meeting_id, host_email, requester, platform, topic, start_t
                     "compliant, failed_rules, created_at, sandbox, join_url_public")
 
 
+# A request recorded open (again: a fresh row, no lease), from ``rows``.
+_OPEN_REQUEST = (
+    "INSERT INTO open_requests (key, requester, platform, command, at) {rows} "
+    "ON CONFLICT (key) DO UPDATE SET requester = excluded.requester, "
+    "platform = excluded.platform, command = excluded.command, at = excluded.at, "
+    "owner = NULL, lease_until = NULL")
+
+
 class PostgresStore:
     """Everything SecureMeet keeps, in PostgreSQL (``SECUREMEET_DB=postgresql://…``).
 
@@ -212,14 +220,9 @@ class PostgresStore:
 
     def open_request(self, request: OpenRequest) -> None:
         with self.connection() as conn:
-            conn.execute(
-                "INSERT INTO open_requests (key, requester, platform, command, at) "
-                "VALUES (%s, %s, %s, %s, %s) ON CONFLICT (key) DO UPDATE SET "
-                "requester = excluded.requester, platform = excluded.platform, "
-                "command = excluded.command, at = excluded.at, owner = NULL, "
-                "lease_until = NULL",
-                [request.key, request.requester, request.platform, request.command,
-                 times.exact(request.at)])
+            conn.execute(_OPEN_REQUEST.format(rows="VALUES (%s, %s, %s, %s, %s)"),
+                         [request.key, request.requester, request.platform, request.command,
+                          times.exact(request.at)])
 
     def accept(self, request: OpenRequest) -> bool:
         # one statement: the request is inserted only from the claim's own new row
@@ -227,11 +230,7 @@ class PostgresStore:
             return conn.execute(
                 "WITH claimed AS (INSERT INTO claims (key, at) VALUES (%s, %s) "
                 "ON CONFLICT (key) DO NOTHING RETURNING key) "
-                "INSERT INTO open_requests (key, requester, platform, command, at) "
-                "SELECT key, %s, %s, %s, %s FROM claimed ON CONFLICT (key) DO UPDATE SET "
-                "requester = excluded.requester, platform = excluded.platform, "
-                "command = excluded.command, at = excluded.at, owner = NULL, "
-                "lease_until = NULL",
+                + _OPEN_REQUEST.format(rows="SELECT key, %s, %s, %s, %s FROM claimed"),
                 [request.key, times.seconds(request.at), request.requester,
                  request.platform, request.command, times.exact(request.at)]).rowcount == 1
 
