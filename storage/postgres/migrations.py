@@ -177,8 +177,9 @@ def apply(conn: psycopg.Connection[Any], *, stop_before: str | None = None) -> i
     the schema version reached. ``stop_before`` a name leaves it and later ones pending
     (tests of a migration over older data)."""
     wanted = NAMES[:NAMES.index(stop_before)] if stop_before else NAMES
-    if set(wanted) <= set(applied(conn)):
-        return len(applied(conn))
+    already = applied(conn)
+    if set(wanted) <= set(already):
+        return len(already)
     if not _one(conn, "SELECT pg_try_advisory_lock(%s)", [MIGRATION_LOCK]):
         log.info("Another process is migrating the database; waiting for it to finish.")
         conn.execute("SELECT pg_advisory_lock(%s)", [MIGRATION_LOCK])
